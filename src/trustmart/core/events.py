@@ -1,0 +1,142 @@
+"""Domain events with a transactional outbox.
+
+``publish()`` writes the event in the caller's transaction and schedules delivery after commit:
+inline in the embedded default, through a Celery task when a broker is configured. Each handler
+runs in its own transaction together with a ``HandledEvent`` row, so a redelivered event (a
+retry, a second worker, a sweep racing the first delivery) changes nothing. A failing handler is
+retried with exponential backoff and, after ``EVENT_MAX_ATTEMPTS``, left ``failed`` for an
+operator to see and retry in the admin: never silently dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import HandledEvent, OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+# How long an inline or queued delivery owns a fresh event before the sweeper may retry it.
+DELIVERY_LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Event:
+    id: uuid.UUID
+    name: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+Handler = Callable[[Event], None]
+_handlers: dict[str, dict[str, Handler]] = {}
+
+
+def subscribe(name: str) -> Callable[[Handler], Handler]:
+    """Register a handler for events called ``name``; its dotted path is its identity."""
+
+    def register(fn: Handler) -> Handler:
+        _handlers.setdefault(name, {})[f"{fn.__module__}.{fn.__qualname__}"] = fn
+        return fn
+
+    return register
+
+
+def handlers_for(name: str) -> dict[str, Handler]:
+    return dict(_handlers.get(name, {}))
+
+
+def publish(name: str, payload: dict[str, Any]) -> OutboxEvent:
+    """Record ``name`` with a JSON ``payload`` and deliver it once the transaction commits."""
+    event = OutboxEvent.objects.create(
+        name=name, payload=payload, next_attempt_at=timezone.now() + DELIVERY_LEASE
+    )
+    event_id = event.id
+    transaction.on_commit(lambda: _enqueue(event_id), robust=True)
+    return event
+
+
+def _enqueue(event_id: uuid.UUID) -> None:
+    if settings.TRUSTMART_TASKS_INLINE:
+        deliver(event_id)
+    else:
+        from .tasks import deliver_event
+
+        deliver_event.delay(str(event_id))
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=settings.EVENT_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+
+
+def deliver(event_id: uuid.UUID | str) -> bool:
+    """Run every handler that has not yet consumed the event. True when all have."""
+    event_row = OutboxEvent.objects.filter(id=event_id).first()
+    if event_row is None or event_row.status == OutboxEvent.Status.DELIVERED:
+        return event_row is not None
+    event = Event(event_row.id, event_row.name, event_row.payload, event_row.created_at)
+    errors: list[str] = []
+    for key, fn in handlers_for(event.name).items():
+        try:
+            _run_handler(event, key, fn)
+        except Exception:
+            logger.exception("event handler %s failed on %s %s", key, event.name, event.id)
+            errors.append(f"{key}:\n{traceback.format_exc(limit=8)}")
+    now = timezone.now()
+    if not errors:
+        OutboxEvent.objects.filter(id=event.id).exclude(
+            status=OutboxEvent.Status.DELIVERED
+        ).update(status=OutboxEvent.Status.DELIVERED, delivered_at=now, last_error="")
+        return True
+    attempts = event_row.attempts + 1
+    gave_up = attempts >= settings.EVENT_MAX_ATTEMPTS
+    OutboxEvent.objects.filter(id=event.id).update(
+        attempts=attempts,
+        status=OutboxEvent.Status.FAILED if gave_up else OutboxEvent.Status.PENDING,
+        next_attempt_at=now + _backoff(attempts),
+        last_error="\n".join(errors)[-8000:],
+    )
+    return False
+
+
+def _run_handler(event: Event, key: str, fn: Handler) -> None:
+    if HandledEvent.objects.filter(event_id=event.id, handler=key).exists():
+        return
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                HandledEvent.objects.create(event_id=event.id, handler=key)
+        except IntegrityError:
+            return  # another delivery of the same event got here first
+        fn(event)
+
+
+def deliver_due(limit: int = 200) -> int:
+    """Retry events whose lease or backoff has run out. Returns how many were attempted."""
+    due = list(
+        OutboxEvent.objects.filter(
+            status=OutboxEvent.Status.PENDING, next_attempt_at__lte=timezone.now()
+        )
+        .order_by("next_attempt_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    for event_id in due:
+        deliver(event_id)
+    return len(due)
+
+
+def retry_failed(event_ids: list[uuid.UUID]) -> int:
+    """An operator's "try again" on events that gave up: back to pending, due now."""
+    return OutboxEvent.objects.filter(id__in=event_ids, status=OutboxEvent.Status.FAILED).update(
+        status=OutboxEvent.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )

@@ -1,0 +1,65 @@
+"""Builds the whole demo data set, app by app, from one seed.
+
+The order follows the layers: people, then categories and vetted merchants, their deposits
+(paid through the sandbox provider, so the ledger holds real journals), their products, and the
+microstores that resell them.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from trustmart.accounts import demo as accounts_demo
+from trustmart.accounts.models import Role, User
+from trustmart.catalog import demo as catalog_demo
+from trustmart.catalog.models import Product
+from trustmart.merchants import demo as merchants_demo
+from trustmart.merchants.models import Merchant
+from trustmart.payments import demo as payments_demo
+from trustmart.stores import demo as stores_demo
+from trustmart.stores.models import Store
+
+SEED = 20261122
+MEDIA_FOLDERS = ("avatars", "merchant-papers", "merchant-logos", "product-images",
+                 "certificates", "store-avatars")
+
+
+def demo_exists() -> bool:
+    return User.objects.filter(mobile=accounts_demo.DEMO_ACCOUNTS[0].mobile).exists()
+
+
+def wipe_media() -> None:
+    for folder in MEDIA_FOLDERS:
+        path = Path(settings.MEDIA_ROOT) / folder
+        if path.exists():
+            shutil.rmtree(path)
+
+
+@transaction.atomic
+def build_demo(seed: int = SEED) -> dict[str, int]:
+    rng = random.Random(seed)
+    by_role = accounts_demo.build(rng)
+    crowd = list(User.objects.filter(is_staff=False).exclude(
+        pk__in=[u.pk for u in by_role.values()]).order_by("pk"))
+    operator = by_role[Role.OPERATOR]
+
+    categories = catalog_demo.build_categories()
+    merchant_owners = [by_role[Role.MERCHANT_STAFF], *crowd[:5]]
+    merchants = merchants_demo.build(rng, owners=merchant_owners, categories=categories,
+                                     pending_applicant=crowd[5], operator=operator)
+    payments_demo.pay_deposits(merchants)
+    products = catalog_demo.build_products(rng, merchants=merchants, operator=operator)
+
+    store_owners = [by_role[Role.STORE_OWNER], by_role[Role.INFLUENCER], *crowd[6:36]]
+    stores_demo.build(rng, owners=store_owners, products=products)
+    return {
+        "users": User.objects.count(),
+        "merchants": Merchant.objects.count(),
+        "products": Product.objects.count(),
+        "stores": Store.objects.count(),
+    }

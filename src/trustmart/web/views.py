@@ -1,0 +1,41 @@
+"""Pages of the H5 shell: home, discover, cart and language. Each reads through selectors."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from trustmart.accounts import selectors as account_selectors
+from trustmart.catalog import selectors as catalog_selectors
+
+HOME_PRODUCTS = 10
+
+
+def _viewer(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return request.user if request.user.is_authenticated else None
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    products = catalog_selectors.product_card_qs().order_by("-sales_count", "-pk")[:HOME_PRODUCTS]
+    return render(request, "web/home.html", {
+        "categories": catalog_selectors.categories_tree(),
+        "products": products,
+        "people": account_selectors.users_to_discover(viewer=_viewer(request), limit=6),
+    })
+
+
+def discover(request: HttpRequest) -> HttpResponse:
+    newest = catalog_selectors.product_card_qs().order_by("-published_at", "-pk")[:HOME_PRODUCTS]
+    return render(request, "web/discover.html", {
+        "categories": catalog_selectors.categories_tree(),
+        "products": newest,
+        "people": account_selectors.users_to_discover(viewer=_viewer(request), limit=20),
+    })
+
+
+def cart(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/cart.html")
+
+
+def language(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/language.html")
