@@ -1,0 +1,399 @@
+"""Every write to the ledger: accounts, balanced journals, reversals and two-phase holds.
+
+No other code in TrustMart changes a balance. Each function here runs in one transaction and,
+before anything else, locks the accounts it touches with ``select_for_update()`` in primary-key
+order (and only then the hold row), so two transactions can never wait on each other in a
+cycle. Funds are checked three times, from friendliest to strictest: in Python under the lock
+(a clear ``insufficient_funds`` error before anything is written), by the conditional
+``UPDATE ... WHERE credits >= debits + pending + n``, and by the database CHECK constraint.
+
+Callers must not call these from inside a transaction that already holds other account locks
+taken out of order, and never around a network call (rule 4 of ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trustmart.core.errors import Conflict, InvalidInput, NotFound, invalid
+
+from .models import ALLOW_NEGATIVE_BY_DEFAULT, Account, Entry, Hold, Journal, Purpose, Side
+
+KIND_MAX = 50
+REFERENCE_MAX = 150
+MEMO_MAX = 200
+OWNER_TYPE_MAX = 20
+
+
+class InsufficientFunds(Conflict):
+    code = "insufficient_funds"
+    default_message = _("There is not enough money available in this account.")
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One line of a journal to post: ``Leg.debit(escrow, 1200)``."""
+
+    account: Account | int
+    side: str
+    amount_fen: int
+
+    @classmethod
+    def debit(cls, account: Account | int, amount_fen: int) -> Leg:
+        return cls(account, Side.DEBIT, amount_fen)
+
+    @classmethod
+    def credit(cls, account: Account | int, amount_fen: int) -> Leg:
+        return cls(account, Side.CREDIT, amount_fen)
+
+
+_Line = tuple[int, str, int]  # (account id, side, amount in fen), validated
+
+
+@dataclass
+class _Delta:
+    """How much each counter of one account moves; pending counters may move down."""
+
+    debits_posted: int = 0
+    credits_posted: int = 0
+    debits_pending: int = 0
+    credits_pending: int = 0
+
+    @property
+    def spend(self) -> int:
+        """How much this change lowers the account's available balance (may be negative)."""
+        return self.debits_posted + self.debits_pending - self.credits_posted
+
+
+# --- validation (pure: nothing touches the database) -------------------------------------
+def _account_id(account: Account | int) -> int:
+    if isinstance(account, Account):
+        if account.pk is None:
+            raise invalid("account", _("This ledger account has not been saved."))
+        return int(account.pk)
+    if isinstance(account, bool) or not isinstance(account, int):
+        raise invalid("account", _("A ledger account is required."))
+    return account
+
+
+def _check_amount(amount_fen: Any, field: str = "amount_fen") -> int:
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise invalid(field, _("An amount must be a positive whole number of fen."),
+                      code="invalid_amount")
+    return amount_fen
+
+
+def _check_text(*, kind: str, reference: str | None, memo: str) -> None:
+    if not kind or len(kind) > KIND_MAX:
+        raise invalid("kind", _("A journal kind has 1 to 50 characters."))
+    if reference is not None and not 0 < len(reference) <= REFERENCE_MAX:
+        raise invalid("reference", _("A reference has 1 to 150 characters."))
+    if len(memo) > MEMO_MAX:
+        raise invalid("memo", _("A memo has at most 200 characters."))
+
+
+def _lines(entries: Sequence[Leg]) -> list[_Line]:
+    """Refuse anything that is not a balanced set of positive debits and credits."""
+    if len(entries) < 2:
+        raise InvalidInput(_("A journal needs at least two entries."), code="too_few_entries")
+    lines: list[_Line] = []
+    for leg in entries:
+        if leg.side not in Side.values:
+            raise invalid("side", _("An entry is either a debit or a credit."),
+                          code="invalid_side")
+        lines.append((_account_id(leg.account), str(leg.side), _check_amount(leg.amount_fen)))
+    debits = sum(amount for _id, side, amount in lines if side == Side.DEBIT)
+    credits = sum(amount for _id, side, amount in lines if side == Side.CREDIT)
+    if debits != credits:
+        raise InvalidInput(_("The debits and credits of a journal must be equal."),
+                           code="unbalanced_journal")
+    debited = {acc for acc, side, _amount in lines if side == Side.DEBIT}
+    if any(acc in debited for acc, side, _amount in lines if side == Side.CREDIT):
+        raise InvalidInput(_("An account cannot be debited and credited in the same journal."),
+                           code="same_account_both_sides")
+    return lines
+
+
+# --- the locked section --------------------------------------------------------------------
+def _lock_accounts(ids: Iterable[int]) -> dict[int, Account]:
+    """Lock accounts in primary-key order: the one rule that makes deadlocks impossible."""
+    wanted = sorted(set(ids))
+    locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=wanted)
+              .order_by("pk")}
+    if len(locked) != len(wanted):
+        raise NotFound(_("This ledger account does not exist."))
+    return locked
+
+
+def _check_funds(accounts: dict[int, Account], deltas: dict[int, _Delta]) -> None:
+    for pk, delta in deltas.items():
+        account = accounts[pk]
+        if not account.allow_negative and delta.spend > 0 and account.available_fen < delta.spend:
+            raise InsufficientFunds()
+
+
+def _apply(deltas: dict[int, _Delta]) -> None:
+    """Move the counters with guarded F() updates; the CHECK constraint is the last word."""
+    try:
+        for pk in sorted(deltas):
+            delta = deltas[pk]
+            changes = {
+                field: F(field) + amount
+                for field, amount in (("debits_posted_fen", delta.debits_posted),
+                                      ("credits_posted_fen", delta.credits_posted),
+                                      ("debits_pending_fen", delta.debits_pending),
+                                      ("credits_pending_fen", delta.credits_pending))
+                if amount
+            }
+            if not changes:
+                continue
+            rows = Account.objects.filter(pk=pk)
+            if delta.spend > 0:
+                rows = rows.filter(Q(allow_negative=True) | Q(
+                    credits_posted_fen__gte=F("debits_posted_fen") + F("debits_pending_fen")
+                    + delta.spend))
+            if rows.update(**changes) != 1:
+                raise InsufficientFunds()
+    except IntegrityError as exc:  # the CHECK constraint caught what nothing else did
+        raise InsufficientFunds() from exc
+
+
+def _posted_deltas(lines: Iterable[_Line]) -> dict[int, _Delta]:
+    deltas: dict[int, _Delta] = {}
+    for acc, side, amount in lines:
+        delta = deltas.setdefault(acc, _Delta())
+        if side == Side.DEBIT:
+            delta.debits_posted += amount
+        else:
+            delta.credits_posted += amount
+    return deltas
+
+
+def _journal_write(*, kind: str, memo: str, reference: str | None, lines: list[_Line],
+                   reversal_of: Journal | None = None) -> Journal:
+    journal = Journal.objects.create(kind=kind, memo=memo, reference=reference,
+                                     reversal_of=reversal_of)
+    Entry.objects.bulk_create(
+        Entry(journal=journal, account_id=acc, side=side, amount_fen=amount)
+        for acc, side, amount in lines
+    )
+    return journal
+
+
+def _journal_replay(*, reference: str, kind: str, lines: list[_Line]) -> Journal | None:
+    """The journal already posted under ``reference``, if it is the same one; else Conflict."""
+    existing = Journal.objects.filter(reference=reference).first()
+    if existing is None:
+        return None
+    posted = existing.entries.values_list("account_id", "side", "amount_fen")
+    if existing.kind != kind or sorted(posted) != sorted(lines):
+        raise Conflict(_("This reference was already used for a different journal."),
+                       code="journal_reference_conflict")
+    return existing
+
+
+# --- accounts -------------------------------------------------------------------------------
+def account_get_or_create(*, owner_type: str, owner_id: int | None, purpose: str,
+                          allow_negative: bool | None = None) -> Account:
+    """The one account an owner has for ``purpose``, created on first use.
+
+    ``allow_negative`` defaults by purpose (only accounts standing for money outside the
+    platform may go negative); passing a value that contradicts an existing account is a bug
+    in the caller, so it is refused rather than silently ignored.
+    """
+    if purpose not in Purpose.values:
+        raise invalid("purpose", _("Unknown ledger account purpose."))
+    if not owner_type or len(owner_type) > OWNER_TYPE_MAX:
+        raise invalid("owner_type", _("An owner type has 1 to 20 characters."))
+    policy = purpose in ALLOW_NEGATIVE_BY_DEFAULT if allow_negative is None else allow_negative
+    account, created = Account.objects.get_or_create(
+        owner_type=owner_type, owner_id=owner_id, purpose=purpose,
+        defaults={"allow_negative": policy},
+    )
+    if not created and allow_negative is not None and account.allow_negative != allow_negative:
+        raise Conflict(_("This ledger account exists with another overdraft policy."),
+                       code="account_policy_mismatch")
+    return account
+
+
+# --- journals -------------------------------------------------------------------------------
+def post(*, entries: Sequence[Leg], kind: str, reference: str | None = None,
+         memo: str = "") -> Journal:
+    """Post a balanced journal and move the balances, all or nothing.
+
+    With a ``reference``, posting the same entries again returns the first journal and changes
+    nothing (a retried settlement is harmless); other entries under it raise Conflict.
+    """
+    return _post(entries=entries, kind=kind, reference=reference, memo=memo)
+
+
+def _post(*, entries: Sequence[Leg], kind: str, reference: str | None, memo: str,
+          reversal_of: Journal | None = None) -> Journal:
+    lines = _lines(entries)
+    _check_text(kind=kind, reference=reference, memo=memo)
+    with transaction.atomic():
+        accounts = _lock_accounts(acc for acc, _side, _amount in lines)
+        if reference is not None and (found := _journal_replay(
+                reference=reference, kind=kind, lines=lines)):
+            return found
+        if reversal_of is not None and Journal.objects.filter(reversal_of=reversal_of).exists():
+            raise _already_reversed()
+        deltas = _posted_deltas(lines)
+        _check_funds(accounts, deltas)
+        try:
+            with transaction.atomic():
+                journal = _journal_write(kind=kind, memo=memo, reference=reference,
+                                         lines=lines, reversal_of=reversal_of)
+        except IntegrityError:
+            # A racing post with the same reference on other accounts committed first.
+            if reference is not None and (found := _journal_replay(
+                    reference=reference, kind=kind, lines=lines)):
+                return found
+            if reversal_of is not None:
+                raise _already_reversed() from None
+            raise
+        _apply(deltas)
+    return journal
+
+
+def _already_reversed() -> Conflict:
+    return Conflict(_("This journal has already been reversed."),
+                    code="journal_already_reversed")
+
+
+def journal_reverse(*, journal_id: int, kind: str | None = None, reference: str | None = None,
+                    memo: str = "") -> Journal:
+    """Undo a journal by posting its mirror image: entries are never edited or deleted."""
+    original = Journal.objects.filter(pk=journal_id).first()
+    if original is None:
+        raise NotFound(_("This journal does not exist."))
+    mirror = {Side.DEBIT: Side.CREDIT, Side.CREDIT: Side.DEBIT}
+    legs = [Leg(acc, mirror[Side(side)], amount) for acc, side, amount
+            in original.entries.values_list("account_id", "side", "amount_fen")]
+    return _post(entries=legs, kind=kind or f"{original.kind}.reversal"[:KIND_MAX],
+                 reference=reference, memo=memo, reversal_of=original)
+
+
+# --- two-phase holds --------------------------------------------------------------------------
+def _hold_replay(*, reference: str, debit_id: int, credit_id: int, amount_fen: int,
+                 kind: str) -> Hold | None:
+    existing = Hold.objects.filter(reference=reference).first()
+    if existing is None:
+        return None
+    if (existing.debit_account_id, existing.credit_account_id, existing.amount_fen,
+            existing.kind) != (debit_id, credit_id, amount_fen, kind):
+        raise Conflict(_("This reference was already used for a different hold."),
+                       code="hold_reference_conflict")
+    return existing
+
+
+def hold_create(*, debit_account: Account | int, credit_account: Account | int, amount_fen: int,
+                kind: str, reference: str | None = None, memo: str = "") -> Hold:
+    """Reserve ``amount_fen``: the debit account's available balance drops now, nothing posts.
+
+    Like ``post()``, a ``reference`` makes a retried call return the first hold.
+    """
+    debit_id, credit_id = _account_id(debit_account), _account_id(credit_account)
+    _check_amount(amount_fen)
+    _check_text(kind=kind, reference=reference, memo=memo)
+    if debit_id == credit_id:
+        raise InvalidInput(_("A hold moves money between two different accounts."),
+                           code="same_account_both_sides")
+
+    def replay(reference: str) -> Hold | None:
+        return _hold_replay(reference=reference, debit_id=debit_id, credit_id=credit_id,
+                            amount_fen=amount_fen, kind=kind)
+
+    with transaction.atomic():
+        accounts = _lock_accounts((debit_id, credit_id))
+        if reference is not None and (found := replay(reference)):
+            return found
+        deltas = {debit_id: _Delta(debits_pending=amount_fen),
+                  credit_id: _Delta(credits_pending=amount_fen)}
+        _check_funds(accounts, deltas)
+        try:
+            with transaction.atomic():
+                hold = Hold.objects.create(debit_account_id=debit_id, credit_account_id=credit_id,
+                                           amount_fen=amount_fen, kind=kind, memo=memo,
+                                           reference=reference)
+        except IntegrityError:
+            if reference is not None and (found := replay(reference)):
+                return found
+            raise
+        _apply(deltas)
+    return hold
+
+
+def _hold_resolvable(hold_id: int) -> Hold:
+    """Lock the hold's accounts (in order), then the hold, and insist it is still pending."""
+    unlocked = Hold.objects.filter(pk=hold_id).first()
+    if unlocked is None:
+        raise NotFound(_("This hold does not exist."))
+    _lock_accounts((unlocked.debit_account_id, unlocked.credit_account_id))
+    hold = Hold.objects.select_for_update().get(pk=hold_id)
+    if hold.status != Hold.Status.PENDING:
+        raise _already_resolved()
+    return hold
+
+
+def _already_resolved() -> Conflict:
+    return Conflict(_("This hold has already been posted or voided."),
+                    code="hold_already_resolved")
+
+
+def _hold_release(hold: Hold, *, posted_fen: int) -> None:
+    """Drop the reservation and post ``posted_fen`` of it (0 for a void)."""
+    _apply({
+        hold.debit_account_id: _Delta(debits_pending=-hold.amount_fen, debits_posted=posted_fen),
+        hold.credit_account_id: _Delta(credits_pending=-hold.amount_fen,
+                                       credits_posted=posted_fen),
+    })
+
+
+def hold_post(*, hold_id: int, amount_fen: int | None = None) -> Hold:
+    """Post the hold, in full or in part (the rest is released), exactly once.
+
+    The guarded ``UPDATE ... WHERE status = 'pending'`` is what makes "exactly once" true even
+    if the locks were ever bypassed: a second resolution finds no pending row and gets
+    Conflict ``hold_already_resolved``.
+    """
+    if amount_fen is not None:
+        _check_amount(amount_fen)
+    with transaction.atomic():
+        hold = _hold_resolvable(hold_id)
+        posted = hold.amount_fen if amount_fen is None else amount_fen
+        if posted > hold.amount_fen:
+            raise invalid("amount_fen", _("A hold cannot post more than it reserved."),
+                          code="amount_exceeds_hold")
+        journal = _journal_write(kind=hold.kind, memo=hold.memo, reference=None, lines=[
+            (hold.debit_account_id, Side.DEBIT.value, posted),
+            (hold.credit_account_id, Side.CREDIT.value, posted),
+        ])
+        won = Hold.objects.filter(pk=hold.pk, status=Hold.Status.PENDING).update(
+            status=Hold.Status.POSTED, posted_amount_fen=posted, journal=journal,
+            resolved_at=timezone.now())
+        if won != 1:
+            raise _already_resolved()
+        _hold_release(hold, posted_fen=posted)
+        hold.refresh_from_db()
+    return hold
+
+
+def hold_void(*, hold_id: int) -> Hold:
+    """Release the whole reservation, exactly once; nothing is posted."""
+    with transaction.atomic():
+        hold = _hold_resolvable(hold_id)
+        won = Hold.objects.filter(pk=hold.pk, status=Hold.Status.PENDING).update(
+            status=Hold.Status.VOIDED, resolved_at=timezone.now())
+        if won != 1:
+            raise _already_resolved()
+        _hold_release(hold, posted_fen=0)
+        hold.refresh_from_db()
+    return hold
