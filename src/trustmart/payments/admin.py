@@ -1,0 +1,47 @@
+"""Read-only payments admin: operators look; only providers' callbacks change a payment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from trustmart.core.money import format_fen
+
+from .models import CallbackLog, Payment
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("payment_no", "purpose", "reference", "amount", "provider", "status",
+                    "payer", "created_at", "paid_at")
+    list_filter = ("status", "purpose", "provider")
+    search_fields = ("=payment_no", "=provider_txn_id", "reference", "payer__mobile")
+    list_select_related = ("payer",)
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("amount"), ordering="amount_fen")
+    def amount(self, obj: Payment) -> str:
+        return format_fen(obj.amount_fen)
+
+
+@admin.register(CallbackLog)
+class CallbackLogAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "provider", "payment_no", "provider_txn_id", "outcome",
+                    "detail")
+    list_filter = ("outcome", "provider")
+    search_fields = ("=payment_no", "=provider_txn_id", "detail")
+    date_hierarchy = "received_at"

@@ -1,0 +1,98 @@
+"""REST endpoints for payments. Each handler parses, calls one service or selector, returns.
+
+The providers' callback endpoint is not here: it is a plain Django view (``views.callback``)
+because providers post their own formats and expect their own answers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.decorators import decorate_view
+from ninja.pagination import paginate
+from ninja.responses import Status
+from pydantic import StrictInt
+
+from trustmart.accounts.auth import token_or_session
+from trustmart.core.idempotency import idempotent
+
+from . import selectors, services
+from .models import Payment
+from .providers import DEFAULT_PROVIDER, ProviderStart
+
+router = Router(tags=["payments"], auth=token_or_session)
+
+
+class DepositIn(Schema):
+    merchant_id: int
+    amount_fen: StrictInt
+    provider: str = DEFAULT_PROVIDER
+    return_url: str = ""
+
+
+class PaymentStartOut(Schema):
+    payment_no: str
+    amount_fen: int
+    status: str
+    provider: str
+    pay_url: str
+    app_params: dict[str, str]
+
+
+class PaymentOut(Schema):
+    payment_no: str
+    purpose: str
+    reference: str
+    description: str
+    amount_fen: int
+    status: str
+    provider: str
+    created_at: datetime
+    paid_at: datetime | None
+
+
+class SandboxCompleteIn(Schema):
+    outcome: str
+
+
+def _start_out(request: HttpRequest, payment: Payment, start: ProviderStart) -> PaymentStartOut:
+    return PaymentStartOut(
+        payment_no=payment.payment_no, amount_fen=payment.amount_fen, status=payment.status,
+        provider=payment.provider,
+        pay_url=request.build_absolute_uri(start.redirect_url) if start.redirect_url else "",
+        app_params=start.app_params,
+    )
+
+
+@router.post("/deposits", response={201: PaymentStartOut}, summary=(
+    "Pay a merchant's guarantee deposit (merchant staff); open pay_url to pay"))
+@decorate_view(idempotent)
+def deposit_create(request: HttpRequest, payload: DepositIn) -> Status[PaymentStartOut]:
+    user = request.auth  # type: ignore[attr-defined]
+    payment = services.deposit_payment_create(user=user, **payload.dict())
+    start = services.payment_start(user=user, payment_no=payment.payment_no)
+    return Status(201, _start_out(request, payment, start))
+
+
+@router.get("/mine", response=list[PaymentOut], summary="My payments, newest first")
+@paginate
+def my_payments(request: HttpRequest) -> list[Payment]:
+    return selectors.payments_of(user=request.auth)  # type: ignore[attr-defined, return-value]
+
+
+@router.post("/sandbox/{payment_no}/complete", response=PaymentOut,
+             url_name="payment_sandbox_complete",
+             summary="Sandbox only: finish my payment as succeeded, failed or cancelled")
+def sandbox_complete(request: HttpRequest, payment_no: str,
+                     payload: SandboxCompleteIn) -> Payment:
+    user = request.auth  # type: ignore[attr-defined]
+    services.sandbox_complete(user=user, payment_no=payment_no, outcome=payload.outcome)
+    return selectors.payment_for_payer(user=user, payment_no=payment_no)
+
+
+@router.get("/{payment_no}", response=PaymentOut, summary="One of my payments")
+def payment_detail(request: HttpRequest, payment_no: str) -> Payment:
+    return selectors.payment_for_payer(user=request.auth,  # type: ignore[attr-defined]
+                                       payment_no=payment_no)

@@ -1,0 +1,96 @@
+"""Payments through a provider (sandbox now; WeChat Pay and Alipay behind the same interface).
+
+A payment is created for a purpose (a merchant's guarantee deposit now; checkouts later), the
+payer completes it at the provider, and the provider's signed callback settles it. Callbacks are
+deduplicated by the provider's transaction id; every callback received is logged.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+def _payment_no() -> str:
+    return uuid.uuid4().hex[:24]
+
+
+class Payment(models.Model):
+    class Purpose(models.TextChoices):
+        DEPOSIT = "deposit", _("Guarantee deposit")
+        CHECKOUT = "checkout", _("Order payment")
+
+    class Status(models.TextChoices):
+        CREATED = "created", _("Waiting for payment")
+        SUCCEEDED = "succeeded", _("Paid")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    payment_no = models.CharField(max_length=32, unique=True, default=_payment_no)
+    payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="payments")
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    # What is being paid for, e.g. "merchant:12" for a deposit; the purpose's service reads it.
+    reference = models.CharField(max_length=64, db_index=True)
+    amount_fen = models.BigIntegerField()
+    provider = models.CharField(max_length=20, default="sandbox")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CREATED)
+    provider_txn_id = models.CharField(max_length=64, null=True, blank=True)
+    # The ledger journal (or hold) that recorded the money.
+    ledger_reference = models.CharField(max_length=80, blank=True)
+    description = models.CharField(max_length=128, blank=True)
+    # Where the payer goes back to after the result page: a path on this site, never a full
+    # URL (an open redirect would let a phishing link borrow our domain).
+    return_url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(fields=["provider", "provider_txn_id"],
+                                    condition=Q(provider_txn_id__isnull=False),
+                                    name="uniq_provider_txn"),
+            # A payment is only ever "paid" with the provider's transaction and the time.
+            models.CheckConstraint(
+                condition=~Q(status="succeeded")
+                | Q(provider_txn_id__isnull=False, paid_at__isnull=False),
+                name="payment_succeeded_has_txn"),
+        ]
+        indexes = [models.Index(fields=["payer", "-created_at"], name="payment_payer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.payment_no} {self.amount_fen} ({self.status})"
+
+
+class CallbackLog(models.Model):
+    """Every provider callback as received, with what we made of it (for audit and disputes)."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        DUPLICATE = "duplicate", _("Duplicate (already processed)")
+        REJECTED = "rejected", _("Rejected")
+
+    provider = models.CharField(max_length=20)
+    provider_txn_id = models.CharField(max_length=64, blank=True)
+    payment_no = models.CharField(max_length=32, blank=True)
+    headers = models.JSONField(default=dict)
+    body = models.TextField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    detail = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment callback")
+        verbose_name_plural = _("payment callbacks")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.provider_txn_id} {self.outcome}"

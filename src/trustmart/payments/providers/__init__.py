@@ -1,0 +1,66 @@
+"""The payment provider registry: name → implementation, each configured from settings.
+
+Adding WeChat Pay or Alipay is one line here plus its module: the rest of payments only ever
+calls ``get_provider(name)`` and the methods of ``PaymentProvider``. Implementations are
+imported lazily, so a provider whose SDK is not installed costs nothing until it is used.
+"""
+
+from __future__ import annotations
+
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from trustmart.core.errors import invalid
+
+from .base import (
+    MAX_CLOCK_SKEW,
+    BadSignature,
+    CallbackData,
+    CallbackError,
+    MalformedCallback,
+    Outcome,
+    PaymentProvider,
+    ProviderStart,
+    StaleTimestamp,
+)
+
+DEFAULT_PROVIDER = "sandbox"
+
+# Offered in this order. A provider whose settings are missing is off (``from_settings`` gives
+# None): it is not offered and its callbacks are refused.
+PROVIDERS: dict[str, str] = {
+    "sandbox": "trustmart.payments.providers.sandbox.SandboxProvider",
+}
+
+
+def get_provider(name: str) -> PaymentProvider:
+    """The configured provider called ``name``; InvalidInput when unknown or off."""
+    path = PROVIDERS.get(name)
+    provider = import_string(path).from_settings() if path else None
+    if provider is None:
+        raise invalid("provider", _("This payment method is not available."),
+                      code="payment_provider_unavailable")
+    return provider
+
+
+def available_providers() -> list[PaymentProvider]:
+    """Every provider that is on, in the order the cashier offers them."""
+    found = (import_string(path).from_settings() for path in PROVIDERS.values())
+    return [provider for provider in found if provider is not None]
+
+
+__all__ = [
+    "DEFAULT_PROVIDER",
+    "MAX_CLOCK_SKEW",
+    "PROVIDERS",
+    "BadSignature",
+    "CallbackData",
+    "CallbackError",
+    "MalformedCallback",
+    "Outcome",
+    "PaymentProvider",
+    "ProviderStart",
+    "StaleTimestamp",
+    "available_providers",
+    "get_provider",
+]

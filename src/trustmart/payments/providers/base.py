@@ -1,0 +1,116 @@
+"""What every payment provider offers, so the rest of the code never knows which one it uses.
+
+A provider does two things. ``create()`` starts a payment at the provider and tells the client
+how to continue (a page to open on H5, parameters for an app's SDK). ``parse_callback()`` turns
+the provider's asynchronous notification into a ``CallbackData`` after verifying its signature
+and freshness, or raises a ``CallbackError`` saying precisely what was wrong. Everything that
+follows (dedup, amount check, status change, ledger) is the provider-independent
+``services.callback_handle``. WeChat Pay APIv3 and Alipay (RSA2) are added as further subclasses;
+a provider without configuration is off: not offered, and its callbacks are refused.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from trustmart.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from trustmart.payments.models import Payment
+
+# A notification older or newer than this (by its signed timestamp) is refused as a replay.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+class Outcome(StrEnum):
+    """How the payer's attempt ended; the values are the final ``Payment.Status`` values."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class ProviderStart:
+    """What a client needs to let the payer pay: open ``redirect_url`` (H5), or hand
+    ``app_params`` to the provider's app SDK. Either may be empty for a given provider."""
+
+    provider: str
+    payment_no: str
+    redirect_url: str = ""
+    app_params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CallbackData:
+    """A verified notification: the provider vouches for every field."""
+
+    provider_txn_id: str
+    payment_no: str
+    amount_fen: int
+    outcome: Outcome
+
+
+class CallbackError(DomainError):
+    """A notification that must not be believed. ``code`` goes into the callback log."""
+
+    status = 400
+    code = "callback_invalid"
+    default_message = _("The payment notification is not valid.")
+
+
+class BadSignature(CallbackError):
+    code = "bad_signature"
+    default_message = _("The payment notification's signature does not match.")
+
+
+class StaleTimestamp(CallbackError):
+    code = "stale_timestamp"
+    default_message = _("The payment notification is too old or from the future.")
+
+
+class MalformedCallback(CallbackError):
+    code = "malformed_callback"
+    default_message = _("The payment notification could not be read.")
+
+
+class PaymentProvider(abc.ABC):
+    """One way to pay. Subclasses set ``name`` and ``label`` and implement the three methods."""
+
+    name: ClassVar[str]
+    label: ClassVar[str | Promise]
+    # Header names (lower case) worth keeping in the callback log; never credentials.
+    logged_headers: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    @abc.abstractmethod
+    def from_settings(cls) -> PaymentProvider | None:
+        """The configured provider, or None when its settings are missing (it is off)."""
+
+    @abc.abstractmethod
+    def create(self, payment: Payment) -> ProviderStart:
+        """Start ``payment`` at the provider. May call the provider's API over the network,
+        so callers run it outside any database transaction."""
+
+    @abc.abstractmethod
+    def parse_callback(self, headers: Mapping[str, str], body: bytes, *,
+                       now: datetime | None = None) -> CallbackData:
+        """Verify and read a notification. ``headers`` have lower-case names.
+
+        Raises ``BadSignature``, ``StaleTimestamp`` or ``MalformedCallback``.
+        """
+
+    def callback_response(self, *, accepted: bool, message: str = "") -> tuple[int, Any]:
+        """(HTTP status, JSON body) to answer a notification with: what the provider expects so
+        that it stops retrying an accepted one and retries a refused one."""
+        if accepted:
+            return 200, {"code": "SUCCESS"}
+        return 400, {"code": "FAIL", "message": message}

@@ -1,0 +1,181 @@
+"""Provider notifications: verified, logged, deduplicated and applied exactly once.
+
+Every notification, good or bad, leaves a ``CallbackLog`` row. The order of checks is the order
+of trust: the provider's signature and timestamp (no database needed), then the payment it names
+(exists, same provider, same amount), then the transaction id (a replay is answered "already
+processed" and changes nothing), and only then the guarded ``UPDATE ... WHERE status =
+'created'``: of any number of racing deliveries exactly one wins, and the winner books the money
+through the purpose's handler in the same transaction. Nothing here calls out over the network.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from trustmart.core.errors import DomainError
+from trustmart.core.events import publish
+
+from ..models import CallbackLog, Payment
+from ..providers import CallbackData, Outcome, PaymentProvider, get_provider
+from .purposes import handler_for
+
+logger = logging.getLogger(__name__)
+
+LogOutcome = CallbackLog.Outcome
+BODY_LOG_MAX = 4000
+DETAIL_MAX = 200
+# Headers that are never worth keeping and may carry credentials.
+_NEVER_LOGGED = frozenset({"cookie", "authorization", "proxy-authorization"})
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    """What became of one notification, and how to answer the provider."""
+
+    outcome: str  # CallbackLog.Outcome: applied, duplicate or rejected
+    code: str  # "applied", "duplicate" or why it was rejected (bad_signature, amount_mismatch…)
+    payment_no: str
+    http_status: int
+    http_body: Any
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome != LogOutcome.REJECTED
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+
+def callback_handle(*, provider: str, headers: Mapping[str, str], body: bytes
+                    ) -> CallbackResult:
+    """Handle one notification from ``provider`` (the HTTP endpoint and the sandbox both call
+    this). Returns the result; only an unexpected error (a bug, a lost database) raises."""
+    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+    text = body.decode("utf-8", errors="replace")[:BODY_LOG_MAX]
+    try:
+        impl = get_provider(provider)
+    except DomainError:
+        return _reject(None, provider=provider, headers=_loggable(lowered, ()), text=text,
+                       code="unknown_provider")
+    logged = _loggable(lowered, impl.logged_headers)
+    try:
+        data = impl.parse_callback(lowered, body)
+    except DomainError as exc:
+        return _reject(impl, provider=impl.name, headers=logged, text=text, code=exc.code,
+                       detail=str(exc.message))
+    try:
+        outcome = _apply(impl.name, data, headers=logged, text=text)
+    except _Refused as refused:
+        return _reject(impl, provider=impl.name, headers=logged, text=text, code=refused.code,
+                       detail=refused.detail, data=data)
+    except DomainError as exc:  # the purpose's handler refused (e.g. the merchant is gone)
+        return _reject(impl, provider=impl.name, headers=logged, text=text, code=exc.code,
+                       detail=str(exc.message), data=data)
+    except Exception:
+        logger.exception("payment callback from %s failed", impl.name)
+        _reject(impl, provider=impl.name, headers=logged, text=text, code="internal_error",
+                data=data)
+        raise
+    status, http_body = impl.callback_response(accepted=True)
+    return CallbackResult(outcome=outcome, code=outcome, payment_no=data.payment_no,
+                          http_status=status, http_body=http_body)
+
+
+def _loggable(headers: dict[str, str], wanted: tuple[str, ...]) -> dict[str, str]:
+    if wanted:
+        return {k: headers[k] for k in wanted if k in headers}
+    return {k: v for k, v in headers.items() if k not in _NEVER_LOGGED}
+
+
+def _log(*, provider: str, outcome: str, headers: dict[str, str], text: str,
+         detail: str = "", data: CallbackData | None = None) -> None:
+    CallbackLog.objects.create(
+        provider=provider[:20], outcome=outcome, headers=headers, body=text,
+        detail=detail[:DETAIL_MAX],
+        provider_txn_id=data.provider_txn_id[:64] if data else "",
+        payment_no=data.payment_no[:32] if data else "",
+    )
+
+
+def _reject(impl: PaymentProvider | None, *, provider: str, headers: dict[str, str], text: str,
+            code: str, detail: str = "", data: CallbackData | None = None) -> CallbackResult:
+    """Log a refused notification in its own transaction; nothing else was changed."""
+    message = f"{code}: {detail}" if detail else code
+    with transaction.atomic():
+        _log(provider=provider, outcome=LogOutcome.REJECTED, headers=headers, text=text,
+             detail=message, data=data)
+    if impl is None:
+        status, body = 400, {"code": "FAIL", "message": code}
+    else:
+        status, body = impl.callback_response(accepted=False, message=code)
+    return CallbackResult(outcome=LogOutcome.REJECTED, code=code,
+                          payment_no=data.payment_no if data else "",
+                          http_status=status, http_body=body)
+
+
+def _apply(provider: str, data: CallbackData, *, headers: dict[str, str], text: str) -> str:
+    """Change the payment and book the money, or raise ``_Refused``. Returns the log outcome."""
+    with transaction.atomic():
+        payment = Payment.objects.filter(payment_no=data.payment_no, provider=provider).first()
+        if payment is None:
+            raise _Refused("unknown_payment")
+        if payment.amount_fen != data.amount_fen:
+            raise _Refused("amount_mismatch", f"expected {payment.amount_fen} fen, "
+                                              f"notified {data.amount_fen} fen")
+        if not _is_replay(payment, data):
+            if _won(payment, data):
+                payment.refresh_from_db()
+                _settle(payment)
+                _log(provider=provider, outcome=LogOutcome.APPLIED, headers=headers,
+                     text=text, detail=str(data.outcome), data=data)
+                return LogOutcome.APPLIED
+            # Another delivery won the race while we looked: what did it leave?
+            payment.refresh_from_db()
+            if not _is_replay(payment, data):
+                raise _Refused(f"payment_already_{payment.status}",
+                               f"this notification says {data.outcome}")
+        _log(provider=provider, outcome=LogOutcome.DUPLICATE, headers=headers, text=text,
+             detail="already processed", data=data)
+        return LogOutcome.DUPLICATE
+
+
+def _won(payment: Payment, data: CallbackData) -> bool:
+    """The guarded transition created → outcome: true for exactly one racing delivery."""
+    try:
+        updated = Payment.objects.filter(pk=payment.pk, status=Payment.Status.CREATED).update(
+            status=data.outcome, provider_txn_id=data.provider_txn_id,
+            paid_at=timezone.now() if data.outcome == Outcome.SUCCEEDED else None)
+    except IntegrityError as exc:
+        # The unique (provider, provider_txn_id): that transaction settled another payment.
+        raise _Refused("txn_id_reused", "the transaction id belongs to another payment") from exc
+    return updated == 1
+
+
+def _is_replay(payment: Payment, data: CallbackData) -> bool:
+    return (payment.provider_txn_id == data.provider_txn_id
+            and payment.status == str(data.outcome))
+
+
+def _settle(payment: Payment) -> None:
+    """The winner's work, in the same transaction as the status change."""
+    handler = handler_for(payment.purpose)
+    if payment.status == Payment.Status.SUCCEEDED:
+        reference = handler.succeeded(payment)
+        Payment.objects.filter(pk=payment.pk).update(ledger_reference=reference)
+        payment.ledger_reference = reference
+    elif handler.closed is not None:
+        handler.closed(payment)
+    publish(f"payment.{payment.status}", {
+        "payment_no": payment.payment_no, "purpose": payment.purpose,
+        "reference": payment.reference, "amount_fen": payment.amount_fen,
+    })

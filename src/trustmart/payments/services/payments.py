@@ -1,0 +1,137 @@
+"""Creating payments and starting them at the provider.
+
+Creating a payment is a short transaction that only writes our row; starting it
+(``payment_start``) may call the provider over the network and so runs outside any
+transaction. A failed or cancelled payment is never reopened: the payer creates a new one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from trustmart.core.errors import Conflict, invalid
+from trustmart.core.money import format_fen
+from trustmart.merchants.models import Merchant, MerchantApplication
+from trustmart.merchants.selectors import merchant_deposit_balance_fen, merchant_for_staff
+
+from ..models import Payment
+from ..providers import DEFAULT_PROVIDER, Outcome, ProviderStart, get_provider
+from ..providers.sandbox import SandboxProvider
+from ..selectors import (
+    DEPOSIT_MAX_FEN,
+    deposit_minimum_fen,
+    deposit_reference,
+    payment_for_payer,
+    payment_not_found,
+)
+from .callbacks import CallbackResult, callback_handle
+from .purposes import handler_for
+
+if TYPE_CHECKING:
+    from trustmart.accounts.models import User
+
+RETURN_URL_MAX = 200
+
+
+def _check_return_url(return_url: str) -> str:
+    """Only a path on this site: the result page must not become an open redirect."""
+    url = (return_url or "").strip()
+    if url and (not url.startswith("/") or url.startswith("//") or "\\" in url
+                or len(url) > RETURN_URL_MAX or any(ord(c) < 33 for c in url)):
+        raise invalid("return_url", _("The return address must be a path on this site."),
+                      code="invalid_return_url")
+    return url
+
+
+def _check_amount(amount_fen: Any, *, minimum: int) -> int:
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int):
+        raise invalid("amount_fen", _("The amount must be a whole number of fen."),
+                      code="invalid_amount")
+    if amount_fen < minimum:
+        raise invalid("amount_fen", _("The amount must be at least %(min)s.")
+                      % {"min": format_fen(minimum)}, code="amount_below_minimum")
+    if amount_fen > DEPOSIT_MAX_FEN:
+        raise invalid("amount_fen", _("The amount must be at most %(max)s.")
+                      % {"max": format_fen(DEPOSIT_MAX_FEN)}, code="amount_above_maximum")
+    return amount_fen
+
+
+def _check_merchant_may_pay(merchant: Merchant) -> None:
+    """Only an approved merchant that is not closed keeps a deposit (a suspended one may pay
+    precisely to be reinstated)."""
+    if merchant.application.status != MerchantApplication.Status.APPROVED:
+        raise Conflict(_("This merchant has not been approved yet."),
+                       code="merchant_not_approved")
+    if merchant.status == Merchant.Status.CLOSED:
+        raise Conflict(_("This merchant is closed and cannot pay a deposit."),
+                       code="merchant_closed")
+
+
+def payment_create(*, payer: User, purpose: str, reference: str, amount_fen: int,
+                   provider: str = DEFAULT_PROVIDER, description: str = "",
+                   return_url: str = "") -> Payment:
+    """A new payment waiting to be paid. Callers check who may pay for what, and how much;
+    this refuses only what no purpose could want."""
+    handler_for(purpose)  # a payment nobody could settle must not be taken
+    impl = get_provider(provider)
+    url = _check_return_url(return_url)
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise invalid("amount_fen", _("The amount must be a whole number of fen."),
+                      code="invalid_amount")
+    with transaction.atomic():
+        return Payment.objects.create(payer=payer, purpose=purpose, reference=reference,
+                                      amount_fen=amount_fen, provider=impl.name,
+                                      description=description[:128], return_url=url)
+
+
+def deposit_payment_create(*, user: User, merchant_id: int, amount_fen: int,
+                           return_url: str = "", provider: str = DEFAULT_PROVIDER) -> Payment:
+    """A merchant's staff member pays (part of) its guarantee deposit, or tops it up.
+
+    At least ¥100 (or the whole shortfall when less is missing), at most ¥10,000,000. Nothing is
+    written unless every check passes; the payer then continues with ``payment_start``.
+    """
+    merchant = merchant_for_staff(user=user, merchant_id=merchant_id)
+    _check_merchant_may_pay(merchant)
+    shortfall = max(merchant.deposit_required_fen
+                    - merchant_deposit_balance_fen(merchant=merchant), 0)
+    amount = _check_amount(amount_fen, minimum=deposit_minimum_fen(shortfall_fen=shortfall))
+    return payment_create(payer=user, purpose=Payment.Purpose.DEPOSIT,
+                          reference=deposit_reference(merchant.pk), amount_fen=amount,
+                          provider=provider, description=merchant.name, return_url=return_url)
+
+
+def payment_start(*, user: User, payment_no: str) -> ProviderStart:
+    """How the payer continues at the provider. Runs outside any transaction on purpose: a
+    real provider is called over the network here."""
+    payment = payment_for_payer(user=user, payment_no=payment_no)
+    if payment.status != Payment.Status.CREATED:
+        raise Conflict(_("This payment is already finished. Start a new one to pay again."),
+                       code="payment_closed")
+    return get_provider(payment.provider).create(payment)
+
+
+def sandbox_complete(*, user: User, payment_no: str, outcome: str) -> CallbackResult:
+    """The payer's choice on the sandbox cashier, delivered as a signed notification.
+
+    The notification goes through ``callback_handle`` exactly as a real provider's would over
+    HTTP; each step there has its own transaction, so this function opens none.
+    """
+    payment = payment_for_payer(user=user, payment_no=payment_no)
+    if payment.provider != SandboxProvider.name:
+        raise payment_not_found()
+    if outcome not in [choice.value for choice in Outcome]:
+        raise invalid("outcome", _("Choose succeeded, failed or cancelled."),
+                      code="invalid_outcome")
+    sandbox = get_provider(SandboxProvider.name)
+    assert isinstance(sandbox, SandboxProvider)
+    headers, body = sandbox.notification(payment_no=payment.payment_no,
+                                         amount_fen=payment.amount_fen, outcome=outcome)
+    result = callback_handle(provider=sandbox.name, headers=headers, body=body)
+    if not result.accepted:
+        raise Conflict(_("This payment is already finished. Start a new one to pay again."),
+                       code="payment_closed")
+    return result

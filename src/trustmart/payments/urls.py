@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("deposit/<int:merchant_id>/", views.deposit, name="deposit"),
+    path("sandbox/<str:payment_no>/", views.sandbox, name="sandbox"),
+    path("result/<str:payment_no>/", views.result, name="result"),
+    path("mine/", views.mine, name="mine"),
+    path("callback/<str:provider>/", views.callback, name="callback"),
+]
