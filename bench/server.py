@@ -5,7 +5,8 @@ not ``runserver``): production settings (``DEBUG=0``, manifest static files, no 
 the production application server and worker count, a database migrated from scratch in a
 temporary data folder. ``DATABASE_URL`` and ``REDIS_URL`` pass through from the caller's
 environment, so the same benchmark runs against the embedded SQLite/local-memory defaults or
-against PostgreSQL/Redis. Beware that with ``DATABASE_URL`` set, ``migrate`` runs on that database.
+against PostgreSQL/Redis. With ``DATABASE_URL`` on PostgreSQL each run gets a fresh sibling
+database (``fresh_database``), dropped afterwards.
 
 The server is started with ``DJANGO_SETTINGS_MODULE=bench.settings`` so that benchmark-only views
 (``bench/urls.py``) exist in the measured process without ever being in the product's URLs.
@@ -33,6 +34,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit, urlunsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -287,12 +289,41 @@ def _signal_group(pgid: int, signum: signal.Signals) -> None:
 
 
 @contextmanager
+def fresh_database(base_env: Mapping[str, str]) -> Iterator[dict[str, str]]:
+    """The caller's environment, with DATABASE_URL (if PostgreSQL) on a new, empty database.
+
+    A benchmark never migrates or fills the database ``DATABASE_URL`` names: it creates a
+    sibling database for the run and drops it afterwards. SQLite runs use the temp data folder.
+    """
+    env = dict(base_env)
+    url = env.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield env
+        return
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = f"trustmart_bench_{secrets.token_hex(4)}"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield {**env, "DATABASE_URL": urlunsplit(parts._replace(path=f"/{name}"))}
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                         .format(sql.Identifier(name)))
+
+
+@contextmanager
 def running_server(kind: str = DEFAULT_SERVER, *, workers: int = 2, threads: int = 4,
                    base_env: Mapping[str, str] | None = None) -> Iterator[Server]:
     """A prepared, started server on a fresh temporary data folder; all removed afterwards."""
     require(kind)
-    with tempfile.TemporaryDirectory(prefix="trustmart-bench-") as data_dir:
-        env = production_env(Path(data_dir), base_env)
+    with tempfile.TemporaryDirectory(prefix="trustmart-bench-") as data_dir, \
+            fresh_database(base_env if base_env is not None else os.environ) as db_env:
+        env = production_env(Path(data_dir), db_env)
         prepare(env)
         with Server(kind, env, workers=workers, threads=threads) as server:
             yield server

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 from bench.common import BenchError, alternate, health, log, summarise
 from bench.hello import TARGETS
-from bench.server import SERVERS, Server, prepare, production_env
+from bench.server import SERVERS, Server, fresh_database, prepare, production_env
 
 REFERENCE = "gunicorn"
 
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     log(f"servers: {', '.join(kinds)}")
     with ExitStack() as stack:
         data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="trustmart-bench-")))
-        env = production_env(data_dir)
+        env = production_env(data_dir, stack.enter_context(fresh_database(os.environ)))
         prepare(env)
         servers: dict[str, Server] = {}
         for kind in kinds:
