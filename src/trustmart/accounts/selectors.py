@@ -67,4 +67,4 @@ def is_operator(user: User | AnonymousUser) -> bool:
     """Operators vet merchants, review products and arbitrate; the admin's staff count too."""
     if not user.is_authenticated:
         return False
-    return bool(user.is_staff) or user_has_role(user, Role.OPERATOR)  # type: ignore[arg-type]
+    return bool(user.is_staff) or user_has_role(user, Role.OPERATOR)

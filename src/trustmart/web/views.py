@@ -6,12 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from trustmart.accounts import selectors as account_selectors
+from trustmart.accounts.models import User
 from trustmart.catalog import selectors as catalog_selectors
 
 HOME_PRODUCTS = 10
 
 
-def _viewer(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _viewer(request: HttpRequest) -> User | None:
     return request.user if request.user.is_authenticated else None
 
 

@@ -36,7 +36,8 @@ def test_healthz_says_degraded_when_the_cache_fails(monkeypatch: pytest.MonkeyPa
 def test_production_configuration_passes_the_deploy_check(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[4]
     env = {k: v for k, v in os.environ.items()
-           if k not in {"TRUSTMART_TESTING", "DJANGO_SETTINGS_MODULE", "DEBUG", "TRUSTMART_DEMO"}}
+           if k not in {"TRUSTMART_TESTING", "DJANGO_SETTINGS_MODULE", "DEBUG", "TRUSTMART_DEMO",
+                        "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(SECRET_KEY=secrets.token_urlsafe(50), DEBUG="0", ALLOWED_HOSTS="shop.example.com",
                TRUSTMART_DATA_DIR=str(tmp_path))
     result = subprocess.run(

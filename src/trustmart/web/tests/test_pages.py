@@ -1,7 +1,6 @@
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from trustmart.accounts.demo import DEMO_ACCOUNTS
@@ -48,18 +47,41 @@ def test_static_files_are_served() -> None:
     assert response.status_code == 200
 
 
+class _Rollback(Exception):
+    pass
+
+
+def _snapshot() -> tuple[list[tuple[str, str]], int, list[str], list[str]]:
+    from trustmart.catalog.models import Product
+    from trustmart.stores.models import Store
+
+    return (list(User.objects.order_by("mobile").values_list("mobile", "nickname")),
+            Follow.objects.count(),
+            list(Product.objects.order_by("name").values_list("name", flat=True)),
+            list(Store.objects.order_by("name").values_list("name", flat=True)))
+
+
 def test_demo_data_is_deterministic_and_complete() -> None:
+    from django.db import transaction
+
+    from trustmart.ledger.selectors import ledger_check
+
+    try:
+        with transaction.atomic():
+            counts = build_demo()
+            first = _snapshot()
+            raise _Rollback
+    except _Rollback:
+        pass
+    assert not User.objects.exists()
+    assert counts["merchants"] >= 6 and counts["products"] >= 80 and counts["stores"] >= 30
+    assert len(first[0]) >= 60
     build_demo()
-    first = list(User.objects.order_by("mobile").values_list("mobile", "nickname"))
-    follows = Follow.objects.count()
-    assert len(first) >= 60
+    assert _snapshot() == first
     for account in DEMO_ACCOUNTS:
         user = User.objects.get(mobile=account.mobile)
         assert user.avatar and user.check_password("trustmart2026")
-    call_command("flush", interactive=False, verbosity=0)
-    build_demo()
-    assert list(User.objects.order_by("mobile").values_list("mobile", "nickname")) == first
-    assert Follow.objects.count() == follows
+    assert ledger_check() == []
 
 
 def test_home_and_discover_show_the_demo_catalog() -> None:
