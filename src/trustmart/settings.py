@@ -52,6 +52,9 @@ if not SECRET_KEY:
 
 # The sandbox payment provider signs its callbacks with this key (HMAC-SHA256). By default it
 # is derived from SECRET_KEY, so every installation has its own without configuring anything.
+# The sandbox cashier lets anyone "pay" without money: on for development and the demo; a
+# deployment that takes real money turns it off (`check --deploy` warns while it is on).
+PAYMENT_SANDBOX_ENABLED = env_bool("PAYMENT_SANDBOX_ENABLED", True)
 SANDBOX_PAYMENT_SECRET = os.environ.get("SANDBOX_PAYMENT_SECRET") or hmac.new(
     SECRET_KEY.encode(), b"trustmart.payments.sandbox", "sha256").hexdigest()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import secrets
 from datetime import timedelta
 
@@ -17,7 +16,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from trustmart.core import ratelimit
 from trustmart.core.errors import (
@@ -28,15 +26,13 @@ from trustmart.core.errors import (
     RateLimited,
     invalid,
 )
+from trustmart.core.images import square_jpeg
 
 from .models import ApiToken, Follow, Role, RoleGrant, User, VerificationCode
 from .sms import get_sender
 from .validators import normalize_mobile
 
 CODE_MAX_ATTEMPTS = 5
-AVATAR_SIZE = 256
-AVATAR_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
-AVATAR_MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
 TOKEN_PREFIX = "tm_"  # noqa: S105  (a public marker, not a secret)
 
 
@@ -192,35 +188,10 @@ def profile_update(*, user: User, nickname: str | None = None, bio: str | None =
 
 
 def avatar_set(*, user: User, upload: UploadedFile) -> User:
-    """Accept a JPEG, PNG, WebP or GIF up to ``AVATAR_MAX_BYTES``; store a 256x256 JPEG.
-
-    The file is decoded (not trusted by its name or declared type) and re-encoded, which also
-    drops any metadata such as GPS positions.
-    """
-    if upload.size is None or upload.size > settings.AVATAR_MAX_BYTES:
-        limit_mb = settings.AVATAR_MAX_BYTES / (1024 * 1024)
-        raise invalid("avatar", _("The image is too large (at most %(mb).0f MB).")
-                      % {"mb": limit_mb}, code="file_too_large")
-    try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
-            if probe.format not in AVATAR_TYPES:
-                raise UnidentifiedImageError(probe.format)
-            if probe.width * probe.height > AVATAR_MAX_PIXELS:
-                raise UnidentifiedImageError("too many pixels")
-            probe.verify()
-        upload.seek(0)
-        with Image.open(upload) as opened:
-            upright = ImageOps.exif_transpose(opened)
-            square = ImageOps.fit(upright.convert("RGB"), (AVATAR_SIZE, AVATAR_SIZE),
-                                  Image.Resampling.LANCZOS)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise invalid("avatar", _("Upload a JPEG, PNG, WebP or GIF image."),
-                      code="invalid_image") from exc
-    buffer = io.BytesIO()
-    square.save(buffer, format="JPEG", quality=88)
+    """Accept a JPEG, PNG, WebP or GIF up to ``AVATAR_MAX_BYTES``; store a 256x256 JPEG."""
+    jpeg = square_jpeg(upload, field="avatar")
     old = user.avatar.name if user.avatar else ""
-    user.avatar.save("avatar.jpg", ContentFile(buffer.getvalue()), save=False)
+    user.avatar.save("avatar.jpg", ContentFile(jpeg), save=False)
     user.save(update_fields=["avatar"])
     if old and old != user.avatar.name:
         user.avatar.storage.delete(old)

@@ -7,26 +7,21 @@ Item writes lock the store row first, so two reorders from two phones cannot int
 
 from __future__ import annotations
 
-import io
 import uuid
 from typing import Literal
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from trustmart.accounts.models import Role, User
 from trustmart.accounts.services import (
-    AVATAR_MAX_PIXELS,
-    AVATAR_SIZE,
-    AVATAR_TYPES,
     role_grant,
 )
 from trustmart.catalog.selectors import products_visible
 from trustmart.core.errors import Conflict, InvalidInput, NotFound, invalid
+from trustmart.core.images import square_jpeg
 
 from .models import Store, StoreItem
 
@@ -53,36 +48,6 @@ def _clean_introduction(introduction: str) -> str:
         raise invalid("introduction", _("The introduction has at most 200 characters."),
                       code="invalid_introduction")
     return introduction
-
-
-def _square_jpeg(upload: UploadedFile) -> bytes:
-    """Decode the upload (never trust its name or type), crop it square, re-encode as JPEG.
-
-    Same checks as a user's avatar; re-encoding also drops metadata such as GPS positions.
-    """
-    if upload.size is None or upload.size > settings.AVATAR_MAX_BYTES:
-        limit_mb = settings.AVATAR_MAX_BYTES / (1024 * 1024)
-        raise invalid("avatar", _("The image is too large (at most %(mb).0f MB).")
-                      % {"mb": limit_mb}, code="file_too_large")
-    try:
-        upload.seek(0)
-        with Image.open(upload) as probe:
-            if probe.format not in AVATAR_TYPES:
-                raise UnidentifiedImageError(probe.format)
-            if probe.width * probe.height > AVATAR_MAX_PIXELS:
-                raise UnidentifiedImageError("too many pixels")
-            probe.verify()
-        upload.seek(0)
-        with Image.open(upload) as opened:
-            upright = ImageOps.exif_transpose(opened)
-            square = ImageOps.fit(upright.convert("RGB"), (AVATAR_SIZE, AVATAR_SIZE),
-                                  Image.Resampling.LANCZOS)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise invalid("avatar", _("Upload a JPEG, PNG, WebP or GIF image."),
-                      code="invalid_image") from exc
-    buffer = io.BytesIO()
-    square.save(buffer, format="JPEG", quality=88)
-    return buffer.getvalue()
 
 
 def _avatar_name() -> str:
@@ -140,7 +105,7 @@ def store_open(*, owner: User, name: str, introduction: str = "",
     """
     name = _clean_name(name)
     introduction = _clean_introduction(introduction)
-    avatar_bytes = _square_jpeg(avatar) if avatar is not None else None
+    avatar_bytes = square_jpeg(avatar) if avatar is not None else None
     if Store.objects.filter(owner=owner).exists():
         raise Conflict(_("You already have a store."), code="store_exists")
     store = Store(owner=owner, name=name, introduction=introduction)
@@ -176,7 +141,7 @@ def store_update(*, owner: User, name: str | None = None,
 @transaction.atomic
 def store_avatar_set(*, owner: User, upload: UploadedFile) -> Store:
     store = _own_store(owner, lock=True)
-    data = _square_jpeg(upload)
+    data = square_jpeg(upload)
     old = store.avatar.name if store.avatar else ""
     store.avatar.save(_avatar_name(), ContentFile(data), save=False)
     store.save(update_fields=["avatar"])

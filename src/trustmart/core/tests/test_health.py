@@ -39,7 +39,7 @@ def test_production_configuration_passes_the_deploy_check(tmp_path: Path) -> Non
            if k not in {"TRUSTMART_TESTING", "DJANGO_SETTINGS_MODULE", "DEBUG", "TRUSTMART_DEMO",
                         "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(SECRET_KEY=secrets.token_urlsafe(50), DEBUG="0", ALLOWED_HOSTS="shop.example.com",
-               TRUSTMART_DATA_DIR=str(tmp_path))
+               TRUSTMART_DATA_DIR=str(tmp_path), PAYMENT_SANDBOX_ENABLED="0")
     result = subprocess.run(
         [sys.executable, str(root / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
         env=env, capture_output=True, text=True, timeout=120, check=False)

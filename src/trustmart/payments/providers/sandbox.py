@@ -74,7 +74,8 @@ class SandboxProvider(PaymentProvider):
     @classmethod
     def from_settings(cls) -> SandboxProvider | None:
         secret = getattr(settings, "SANDBOX_PAYMENT_SECRET", "")
-        return cls(secret=secret) if secret else None
+        enabled = getattr(settings, "PAYMENT_SANDBOX_ENABLED", True)
+        return cls(secret=secret) if secret and enabled else None
 
     def create(self, payment: Payment) -> ProviderStart:
         """Nothing to call: the cashier is our own page; apps complete through the API."""

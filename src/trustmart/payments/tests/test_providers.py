@@ -199,3 +199,13 @@ def test_the_callback_answer_is_what_providers_expect() -> None:
     assert provider().callback_response(accepted=True) == (200, {"code": "SUCCESS"})
     assert provider().callback_response(accepted=False, message="bad_signature") == (
         400, {"code": "FAIL", "message": "bad_signature"})
+
+
+def test_the_sandbox_can_be_switched_off_and_the_deploy_check_says_so(settings) -> None:  # type: ignore[no-untyped-def]
+    from trustmart.payments.checks import sandbox_off_in_deployment
+    from trustmart.payments.providers import available_providers
+
+    assert [w.id for w in sandbox_off_in_deployment()] == ["payments.W001"]
+    settings.PAYMENT_SANDBOX_ENABLED = False
+    assert sandbox_off_in_deployment() == []
+    assert "sandbox" not in [p.name for p in available_providers()]
