@@ -201,7 +201,7 @@ def test_the_callback_answer_is_what_providers_expect() -> None:
         400, {"code": "FAIL", "message": "bad_signature"})
 
 
-def test_the_sandbox_can_be_switched_off_and_the_deploy_check_says_so(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_sandbox_can_be_switched_off_and_the_deploy_check_says_so(settings) -> None:
     from trustmart.payments.checks import sandbox_off_in_deployment
     from trustmart.payments.providers import available_providers
 
