@@ -115,4 +115,7 @@ def callback(request: HttpRequest, provider: str) -> HttpResponse:
     """Where providers post their notifications; answered the way each provider expects."""
     outcome = services.callback_handle(provider=provider, headers=dict(request.headers),
                                        body=request.body)
-    return JsonResponse(outcome.http_body, status=outcome.http_status, safe=False)
+    if isinstance(outcome.http_body, str):  # e.g. Alipay wants the bare word "success"
+        return HttpResponse(outcome.http_body, status=outcome.http_status,
+                            content_type="text/plain; charset=utf-8")
+    return JsonResponse(outcome.http_body, status=outcome.http_status)

@@ -30,6 +30,8 @@ DEFAULT_PROVIDER = "sandbox"
 # None): it is not offered and its callbacks are refused.
 PROVIDERS: dict[str, str] = {
     "sandbox": "trustmart.payments.providers.sandbox.SandboxProvider",
+    "wechatpay": "trustmart.payments.providers.wechatpay.WechatPayProvider",
+    "alipay": "trustmart.payments.providers.alipay.AlipayProvider",
 }
 
 

@@ -109,8 +109,9 @@ class PaymentProvider(abc.ABC):
         """
 
     def callback_response(self, *, accepted: bool, message: str = "") -> tuple[int, Any]:
-        """(HTTP status, JSON body) to answer a notification with: what the provider expects so
-        that it stops retrying an accepted one and retries a refused one."""
+        """(HTTP status, body) to answer a notification with: what the provider expects so that
+        it stops retrying an accepted one and retries a refused one. A dict is sent as JSON, a
+        string as plain text."""
         if accepted:
             return 200, {"code": "SUCCESS"}
         return 400, {"code": "FAIL", "message": message}

@@ -1,0 +1,297 @@
+"""WeChat Pay APIv3: H5 orders signed with the merchant key, notifications verified and decrypted.
+
+Every request to WeChat carries ``Authorization: WECHATPAY2-SHA256-RSA2048 ...``: an RSA-SHA256
+signature with the merchant private key over ``METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nBODY\\n``.
+Every answer and every notification is signed by WeChat's platform key over
+``TIMESTAMP\\nNONCE\\nBODY\\n``; the ``Wechatpay-Serial`` header names which of the configured
+platform keys to check it with. A notification's payload is encrypted (AEAD_AES_256_GCM under the
+APIv3 key), so the body alone says nothing until it has been both verified and decrypted.
+The settings and the not-final states are written up in docs/payments.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import secrets
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trustmart.core.errors import DomainError
+
+from . import rsa as rsa_keys
+from .base import (
+    MAX_CLOCK_SKEW,
+    BadSignature,
+    CallbackData,
+    MalformedCallback,
+    Outcome,
+    PaymentProvider,
+    ProviderStart,
+    StaleTimestamp,
+)
+
+if TYPE_CHECKING:
+    from trustmart.payments.models import Payment
+
+# (method, url, headers, body) -> (status, headers, body); the default speaks HTTPS via urllib.
+Transport = Callable[[str, str, Mapping[str, str], bytes], tuple[int, Mapping[str, str], bytes]]
+
+H5_PATH = "/v3/pay/transactions/h5"
+AUTH_SCHEME = "WECHATPAY2-SHA256-RSA2048"
+HTTP_TIMEOUT_SECONDS = 10
+TIMESTAMP_HEADER = "wechatpay-timestamp"
+NONCE_HEADER = "wechatpay-nonce"
+SIGNATURE_HEADER = "wechatpay-signature"
+SERIAL_HEADER = "wechatpay-serial"
+SUCCESS_EVENT = "TRANSACTION.SUCCESS"
+FAILED_STATES = frozenset({"CLOSED", "PAYERROR", "REVOKED"})
+# WeChat requires the payer's IP; payment_start does not pass it yet (see docs/payments.md).
+FALLBACK_CLIENT_IP = "127.0.0.1"
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SERIAL_ENTRY = re.compile(r"([A-Za-z0-9_]+):(.+)", re.DOTALL)
+
+
+class ProviderError(DomainError):
+    """WeChat refused the order or answered something we cannot trust."""
+
+    status = 502
+    code = "payment_provider_error"
+    default_message = _("The payment service could not start this payment. Please try again.")
+
+
+class NotFinal(MalformedCallback):
+    """A verified notification of a state that does not end the payment (e.g. NOTPAY)."""
+
+    code = "callback_not_final"
+    default_message = _("The payment notification does not report a final result.")
+
+
+def urllib_transport(method: str, url: str, headers: Mapping[str, str],
+                     body: bytes) -> tuple[int, Mapping[str, str], bytes]:
+    """The real network call, with a timeout; an HTTP error status is returned, not raised."""
+    if not url.startswith("https://"):
+        raise ImproperlyConfigured("WECHATPAY_API_BASE must be an https:// URL")
+    request = urllib.request.Request(  # noqa: S310 (https only, checked above)
+        url, data=body or None, headers=dict(headers), method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:  # noqa: S310
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def request_message(*, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> bytes:
+    """What the merchant signs for a request (``path`` includes any query string)."""
+    return f"{method}\n{path}\n{timestamp}\n{nonce}\n".encode() + body + b"\n"
+
+
+def response_message(*, timestamp: str, nonce: str, body: bytes) -> bytes:
+    """What WeChat signs for an answer or a notification."""
+    return f"{timestamp}\n{nonce}\n".encode() + body + b"\n"
+
+
+def parse_platform_keys(value: str) -> dict[str, rsa.RSAPublicKey]:
+    """``WECHATPAY_PLATFORM_CERTS`` → {serial: key}. Accepted forms: a JSON object
+    ``{"SERIAL": "PEM or path"}``; or comma-separated entries, each ``SERIAL:PEM-or-path`` (a
+    platform public key) or a certificate (PEM text or path; its serial is read from it)."""
+    value = value.strip()
+    if not value:
+        return {}
+    if value.startswith("{"):
+        try:
+            mapping = json.loads(value)
+        except ValueError as exc:
+            raise ImproperlyConfigured("WECHATPAY_PLATFORM_CERTS is not valid JSON") from exc
+        return {str(serial).upper(): rsa_keys.load_public_key(str(key))
+                for serial, key in mapping.items()}
+    keys: dict[str, rsa.RSAPublicKey] = {}
+    for entry in (part.strip() for part in value.split(",")):
+        match = _SERIAL_ENTRY.fullmatch(entry)
+        if match and not entry.startswith("-----"):
+            keys[match.group(1).upper()] = rsa_keys.load_public_key(match.group(2))
+        elif entry:
+            text = rsa_keys.read_text(entry)
+            try:
+                certificates = x509.load_pem_x509_certificates(text.encode())
+            except ValueError as exc:
+                raise ImproperlyConfigured("a WeChat Pay platform certificate is not valid") \
+                    from exc
+            for certificate in certificates:
+                public_key = certificate.public_key()
+                if not isinstance(public_key, rsa.RSAPublicKey):
+                    raise ImproperlyConfigured("a WeChat Pay platform key must be RSA")
+                keys[format(certificate.serial_number, "X")] = public_key
+    return keys
+
+
+class WechatPayProvider(PaymentProvider):
+    name = "wechatpay"
+    label = _("WeChat Pay")
+    logged_headers = ("content-type", TIMESTAMP_HEADER, NONCE_HEADER, SERIAL_HEADER,
+                      SIGNATURE_HEADER, "request-id")
+
+    def __init__(self, *, mchid: str, appid: str, merchant_serial: str,
+                 private_key: rsa.RSAPrivateKey, apiv3_key: bytes,
+                 platform_keys: Mapping[str, rsa.RSAPublicKey], notify_url: str,
+                 api_base: str, transport: Transport | None = None) -> None:
+        if len(apiv3_key) != 32:
+            raise ImproperlyConfigured("WECHATPAY_APIV3_KEY must be 32 bytes")
+        self.mchid = mchid
+        self.appid = appid
+        self.merchant_serial = merchant_serial
+        self.private_key = private_key
+        self.apiv3_key = apiv3_key
+        self.platform_keys = {serial.upper(): key for serial, key in platform_keys.items()}
+        self.notify_url = notify_url
+        self.api_base = api_base.rstrip("/")
+        self.transport: Transport = transport or urllib_transport
+
+    @classmethod
+    def from_settings(cls) -> WechatPayProvider | None:
+        """Off unless every credential is set; a set but unreadable key is a configuration
+        error (ImproperlyConfigured), not a silently missing payment method."""
+        def get(name: str) -> str:
+            return str(getattr(settings, name, "") or "")
+
+        required = ("WECHATPAY_MCHID", "WECHATPAY_APPID", "WECHATPAY_MERCHANT_SERIAL",
+                    "WECHATPAY_PRIVATE_KEY", "WECHATPAY_APIV3_KEY", "WECHATPAY_PLATFORM_CERTS",
+                    "WECHATPAY_NOTIFY_URL", "WECHATPAY_API_BASE")
+        if not all(get(name) for name in required):
+            return None
+        return cls(mchid=get("WECHATPAY_MCHID"), appid=get("WECHATPAY_APPID"),
+                   merchant_serial=get("WECHATPAY_MERCHANT_SERIAL"),
+                   private_key=rsa_keys.load_private_key(get("WECHATPAY_PRIVATE_KEY")),
+                   apiv3_key=get("WECHATPAY_APIV3_KEY").encode(),
+                   platform_keys=parse_platform_keys(get("WECHATPAY_PLATFORM_CERTS")),
+                   notify_url=get("WECHATPAY_NOTIFY_URL"),
+                   api_base=get("WECHATPAY_API_BASE"))
+
+    # --- starting a payment ------------------------------------------------------------------
+    def authorization(self, *, method: str, path: str, body: bytes,
+                      timestamp: str | None = None, nonce: str | None = None) -> str:
+        """The ``Authorization`` header value for one request."""
+        timestamp = timestamp or str(int(timezone.now().timestamp()))
+        nonce = nonce or secrets.token_hex(16)
+        signature = rsa_keys.sign(self.private_key, request_message(
+            method=method, path=path, timestamp=timestamp, nonce=nonce, body=body))
+        return (f'{AUTH_SCHEME} mchid="{self.mchid}",nonce_str="{nonce}",'
+                f'signature="{signature}",timestamp="{timestamp}",'
+                f'serial_no="{self.merchant_serial}"')
+
+    def h5_order(self, payment: Payment) -> dict[str, Any]:
+        """The body of ``POST /v3/pay/transactions/h5`` for ``payment``."""
+        description = payment.description or str(payment.get_purpose_display())
+        client_ip = getattr(payment, "payer_client_ip", "") or FALLBACK_CLIENT_IP
+        return {
+            "appid": self.appid,
+            "mchid": self.mchid,
+            "description": description[:127],
+            "out_trade_no": payment.payment_no,
+            "notify_url": self.notify_url,
+            "amount": {"total": payment.amount_fen, "currency": "CNY"},
+            "scene_info": {"payer_client_ip": client_ip, "h5_info": {"type": "Wap"}},
+        }
+
+    def create(self, payment: Payment) -> ProviderStart:
+        """Place the H5 order; the payer continues at the ``h5_url`` WeChat answers with."""
+        body = json.dumps(self.h5_order(payment), ensure_ascii=False,
+                          separators=(",", ":")).encode()
+        headers = {
+            "Authorization": self.authorization(method="POST", path=H5_PATH, body=body),
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "User-Agent": "trustmart",
+        }
+        status, answer_headers, answer = self.transport("POST", self.api_base + H5_PATH,
+                                                        headers, body)
+        if status != 200:
+            raise ProviderError()
+        try:
+            self.verify({str(k).lower(): str(v) for k, v in answer_headers.items()}, answer)
+            data = json.loads(answer)
+        except (DomainError, ValueError) as exc:
+            raise ProviderError() from exc
+        h5_url = data.get("h5_url") if isinstance(data, dict) else None
+        if not isinstance(h5_url, str) or not h5_url.startswith("https://"):
+            raise ProviderError()
+        return ProviderStart(provider=self.name, payment_no=payment.payment_no,
+                             redirect_url=h5_url)
+
+    # --- notifications (and answers): verify, then decrypt ------------------------------------
+    def verify(self, headers: Mapping[str, str], body: bytes, *,
+               now: datetime | None = None) -> None:
+        """Check WeChat's signature and freshness of an answer or a notification."""
+        timestamp = headers.get(TIMESTAMP_HEADER, "").strip()
+        nonce = headers.get(NONCE_HEADER, "").strip()
+        signature = headers.get(SIGNATURE_HEADER, "").strip()
+        serial = headers.get(SERIAL_HEADER, "").strip().upper()
+        if not (_TIMESTAMP.fullmatch(timestamp) and nonce and signature and serial):
+            raise MalformedCallback(_("The signature headers are missing or malformed."))
+        key = self.platform_keys.get(serial)
+        if key is None:
+            raise BadSignature(_("The notification is signed with an unknown certificate."))
+        if not rsa_keys.verify(key, response_message(timestamp=timestamp, nonce=nonce,
+                                                     body=body), signature):
+            raise BadSignature()
+        skew = abs((now or timezone.now()).timestamp() - int(timestamp))
+        if skew > MAX_CLOCK_SKEW.total_seconds():
+            raise StaleTimestamp()
+
+    def parse_callback(self, headers: Mapping[str, str], body: bytes, *,
+                       now: datetime | None = None) -> CallbackData:
+        self.verify(headers, body, now=now)
+        try:
+            envelope: Any = json.loads(body)
+            resource = envelope["resource"]
+            event_type = envelope["event_type"]
+            ciphertext = base64.b64decode(resource["ciphertext"], validate=True)
+            nonce = str(resource["nonce"]).encode()
+            associated = str(resource.get("associated_data") or "").encode()
+        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as exc:
+            raise MalformedCallback(_("The notification is not a WeChat Pay event.")) from exc
+        if resource.get("algorithm") != "AEAD_AES_256_GCM":
+            raise MalformedCallback(_("The notification is not a WeChat Pay event."))
+        try:
+            plain = AESGCM(self.apiv3_key).decrypt(nonce, ciphertext, associated or None)
+        except (InvalidTag, ValueError) as exc:
+            raise BadSignature(_("The notification could not be decrypted.")) from exc
+        return self._transaction(plain, event_type=str(event_type))
+
+    def _transaction(self, plain: bytes, *, event_type: str) -> CallbackData:
+        """The decrypted transaction, field by field, for this merchant and app only."""
+        try:
+            data: Any = json.loads(plain)
+            payment_no, txn_id = data["out_trade_no"], data["transaction_id"]
+            state, amount = data["trade_state"], data["amount"]["total"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MalformedCallback(_("The transaction could not be read.")) from exc
+        if data.get("mchid") != self.mchid or data.get("appid") != self.appid:
+            raise BadSignature(_("The notification is for another merchant or app."))
+        if not (isinstance(payment_no, str) and 0 < len(payment_no) <= 32
+                and isinstance(txn_id, str) and 0 < len(txn_id) <= 64):
+            raise MalformedCallback(_("payment_no or txn_id is not valid."))
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise MalformedCallback(_("The amount must be a positive integer."))
+        if state == "SUCCESS" and event_type == SUCCESS_EVENT:
+            outcome = Outcome.SUCCEEDED
+        elif state in FAILED_STATES:
+            outcome = Outcome.FAILED
+        else:
+            raise NotFinal()
+        return CallbackData(provider_txn_id=txn_id, payment_no=payment_no, amount_fen=amount,
+                            outcome=outcome)
