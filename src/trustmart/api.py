@@ -16,6 +16,7 @@ from trustmart.catalog.search_api import router as search_router
 from trustmart.core.errors import DomainError, InvalidInput, NotAuthenticated, NotFound
 from trustmart.ledger.api import router as ledger_router
 from trustmart.merchants.api import router as merchants_router
+from trustmart.orders.api import router as orders_router
 from trustmart.payments.api import router as payments_router
 from trustmart.stores.api import router as stores_router
 
@@ -40,6 +41,7 @@ api.add_router("/merchants", merchants_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/search", search_router)
 api.add_router("/stores", stores_router)
+api.add_router("/orders", orders_router)
 api.add_router("/payments", payments_router)
 
 

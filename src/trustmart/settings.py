@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "trustmart.merchants",
     "trustmart.catalog",
     "trustmart.stores",
+    "trustmart.orders",
     "trustmart.payments",
     "trustmart.web",
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("trustmart.catalog.urls")),
     path("search/", include("trustmart.catalog.search_urls")),
     path("", include("trustmart.stores.urls")),
+    path("", include("trustmart.orders.urls")),
     path("pay/", include("trustmart.payments.urls")),
     path("", include("trustmart.web.urls")),
 ]

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from trustmart.accounts import selectors as account_selectors
 from trustmart.accounts.models import User
 from trustmart.catalog import selectors as catalog_selectors
+from trustmart.orders import views as orders_views
 
 HOME_PRODUCTS = 10
 
@@ -35,7 +36,7 @@ def discover(request: HttpRequest) -> HttpResponse:
 
 
 def cart(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/cart.html")
+    return orders_views.cart_page(request)
 
 
 def language(request: HttpRequest) -> HttpResponse:

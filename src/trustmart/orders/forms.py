@@ -1,0 +1,55 @@
+"""Forms parse what a page posts; the services decide whether it is acceptable."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from trustmart.core.money import parse_yuan
+
+from .shipping import PROVINCES
+
+PROVINCE_CHOICES = [("", _("Choose a province"))] + [(p, p) for p in PROVINCES]
+
+
+class AddressForm(forms.Form):
+    recipient_name = forms.CharField(label=_("Recipient"), max_length=30)
+    mobile = forms.CharField(label=_("Mobile number"), max_length=20,
+                             widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    province = forms.ChoiceField(label=_("Province"), choices=PROVINCE_CHOICES)
+    city = forms.CharField(label=_("City"), max_length=30)
+    district = forms.CharField(label=_("District"), max_length=30)
+    detail = forms.CharField(label=_("Street address"), max_length=120)
+    is_default = forms.BooleanField(label=_("Use as default address"), required=False)
+
+
+class YuanField(forms.CharField):
+    """An amount typed in yuan ("12.50"), cleaned to integer fen."""
+
+    def to_python(self, value: object) -> int | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            fen = parse_yuan(text)
+        except ValueError as exc:
+            raise forms.ValidationError(_("Enter an amount like 12.50.")) from exc
+        return fen
+
+
+class ShippingRuleForm(forms.Form):
+    flat_fee = YuanField(label=_("Shipping fee (yuan)"), required=False,
+                         widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    free_over = YuanField(label=_("Free shipping from (yuan, optional)"), required=False,
+                          widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    remote_provinces = forms.MultipleChoiceField(
+        label=_("Remote regions"), required=False, choices=[(p, p) for p in PROVINCES],
+        widget=forms.CheckboxSelectMultiple)
+    remote_surcharge = YuanField(label=_("Remote surcharge (yuan)"), required=False,
+                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+
+
+class CartAddForm(forms.Form):
+    sku_id = forms.IntegerField(min_value=1)
+    quantity = forms.IntegerField(min_value=1, initial=1, required=False)
+    store_id = forms.IntegerField(min_value=1, required=False)

@@ -1,0 +1,215 @@
+"""Writes for the address book, shipping rules and the cart. Every check happens before a write,
+so a refused request changes nothing."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from trustmart.accounts.models import User
+from trustmart.accounts.validators import normalize_mobile
+from trustmart.catalog.models import Sku
+from trustmart.catalog.selectors import product_purchasable
+from trustmart.core.errors import InvalidInput, NotAuthenticated, invalid
+from trustmart.merchants.selectors import merchant_for_staff
+from trustmart.stores.models import Store, StoreItem
+
+from .models import Address, CartLine, ShippingRule
+from .selectors import address_get, cart_line_get
+from .shipping import PROVINCES
+
+MAX_LINE_QUANTITY = 999
+
+
+def _member(user: User | AnonymousUser) -> User:
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise NotAuthenticated()
+    return user
+
+
+# --- addresses -----------------------------------------------------------------------------------
+def _clean_address(*, recipient_name: str, mobile: str, province: str, city: str, district: str,
+                   detail: str) -> dict[str, str]:
+    values = {"recipient_name": recipient_name.strip(), "province": province.strip(),
+              "city": city.strip(), "district": district.strip(), "detail": detail.strip()}
+    errors: dict[str, list[str]] = {}
+    for field, value in values.items():
+        if not value:
+            errors[field] = [str(_("This field is required."))]
+    try:
+        values["mobile"] = normalize_mobile(mobile)
+    except InvalidInput as exc:
+        errors["mobile"] = [str(exc.message)]
+    limits = {"recipient_name": 30, "province": 20, "city": 30, "district": 30, "detail": 120}
+    for field, limit in limits.items():
+        if len(values[field]) > limit:
+            errors.setdefault(field, []).append(str(_("This is too long.")))
+    if errors:
+        raise InvalidInput(fields=errors, code="invalid_address")
+    return values
+
+
+def _unset_default(user: User) -> None:
+    Address.objects.filter(user=user, is_default=True).update(is_default=False)
+
+
+@transaction.atomic
+def address_create(*, user: User | AnonymousUser, recipient_name: str, mobile: str,
+                   province: str, city: str, district: str, detail: str,
+                   is_default: bool = False) -> Address:
+    """The first address becomes the default, so checkout always has one to start from."""
+    member = _member(user)
+    values = _clean_address(recipient_name=recipient_name, mobile=mobile, province=province,
+                            city=city, district=district, detail=detail)
+    first = not Address.objects.filter(user=member).exists()
+    if is_default and not first:
+        _unset_default(member)
+    return Address.objects.create(user=member, is_default=is_default or first, **values)
+
+
+@transaction.atomic
+def address_update(*, user: User | AnonymousUser, address_id: int, recipient_name: str,
+                   mobile: str, province: str, city: str, district: str, detail: str,
+                   is_default: bool | None = None) -> Address:
+    address = address_get(user=user, address_id=address_id)
+    values = _clean_address(recipient_name=recipient_name, mobile=mobile, province=province,
+                            city=city, district=district, detail=detail)
+    for field, value in values.items():
+        setattr(address, field, value)
+    address.save()
+    if is_default:
+        return address_set_default(user=user, address_id=address.pk)
+    return address
+
+
+@transaction.atomic
+def address_set_default(*, user: User | AnonymousUser, address_id: int) -> Address:
+    address = address_get(user=user, address_id=address_id)
+    _unset_default(address.user)
+    address.is_default = True
+    address.save(update_fields=["is_default"])
+    return address
+
+
+@transaction.atomic
+def address_delete(*, user: User | AnonymousUser, address_id: int) -> None:
+    """Deleting the default promotes the newest remaining address, so one stays default."""
+    address = address_get(user=user, address_id=address_id)
+    was_default = address.is_default
+    owner = address.user
+    address.delete()
+    if was_default:
+        newest = Address.objects.filter(user=owner).order_by("-created_at", "-pk").first()
+        if newest is not None:
+            newest.is_default = True
+            newest.save(update_fields=["is_default"])
+
+
+# --- shipping rules -----------------------------------------------------------------------------
+@transaction.atomic
+def shipping_rule_set(*, user: User | AnonymousUser, merchant_id: int, flat_fee_fen: int,
+                      free_over_fen: int | None, remote_provinces: list[str],
+                      remote_surcharge_fen: int) -> ShippingRule:
+    merchant = merchant_for_staff(user=user, merchant_id=merchant_id)
+    errors: dict[str, list[str]] = {}
+    for field, value in (("flat_fee_fen", flat_fee_fen),
+                         ("remote_surcharge_fen", remote_surcharge_fen)):
+        if value < 0:
+            errors[field] = [str(_("Enter an amount of zero or more."))]
+    if free_over_fen is not None and free_over_fen <= 0:
+        errors["free_over_fen"] = [str(_("Enter an amount greater than zero, or leave empty."))]
+    names = {p.strip() for p in remote_provinces if p.strip()}
+    unknown = sorted(names - set(PROVINCES))
+    if unknown:
+        errors["remote_provinces"] = [str(_("Unknown region: %(name)s") % {"name": unknown[0]})]
+    provinces = [p for p in PROVINCES if p in names]
+    if errors:
+        raise InvalidInput(fields=errors, code="invalid_shipping_rule")
+    rule, _created = ShippingRule.objects.update_or_create(
+        merchant=merchant, defaults={"flat_fee_fen": flat_fee_fen, "free_over_fen": free_over_fen,
+                                     "remote_provinces": provinces,
+                                     "remote_surcharge_fen": remote_surcharge_fen})
+    return rule
+
+
+# --- cart ---------------------------------------------------------------------------------------
+def _check_quantity(*, member: User, sku: Sku, quantity: int, exclude_line: int | None) -> None:
+    if quantity < 1 or quantity > MAX_LINE_QUANTITY:
+        raise invalid("quantity", _("Choose a quantity between 1 and %(max)s.")
+                      % {"max": MAX_LINE_QUANTITY}, code="invalid_quantity")
+    if quantity > sku.stock:
+        raise invalid("quantity", _("Only %(count)s left in stock.") % {"count": sku.stock},
+                      code="insufficient_stock")
+    limit = sku.product.purchase_limit
+    if limit:
+        others = CartLine.objects.filter(user=member, sku__product=sku.product)
+        if exclude_line is not None:
+            others = others.exclude(pk=exclude_line)
+        in_cart = others.aggregate(n=Sum("quantity"))["n"] or 0
+        if in_cart + quantity > limit:
+            raise invalid("quantity", _("You can buy at most %(limit)s of this product per "
+                                        "order.") % {"limit": limit},
+                          code="purchase_limit_exceeded")
+
+
+@transaction.atomic
+def cart_line_add(*, user: User | AnonymousUser, sku_id: int, quantity: int = 1,
+                  store_id: int | None = None, share_code: str | None = None) -> CartLine:
+    """Adding the same SKU from the same store again adds to that line's quantity."""
+    member = _member(user)
+    sku = (Sku.objects.select_related("product__merchant", "product__category")
+           .filter(pk=sku_id, is_active=True).first())
+    if sku is None or not product_purchasable(product=sku.product):
+        raise invalid("sku_id", _("This product cannot be bought now."),
+                      code="product_unavailable")
+    store = None
+    if store_id is not None:
+        store = Store.objects.filter(pk=store_id, status=Store.Status.OPEN).first()
+        if store is None or not StoreItem.objects.filter(store=store,
+                                                         product=sku.product).exists():
+            raise invalid("store_id", _("This store does not sell this product."),
+                          code="not_in_store")
+    line = (CartLine.objects.select_for_update()
+            .filter(user=member, sku=sku, store=store).first())
+    total = quantity + (line.quantity if line else 0)
+    if quantity < 1:
+        raise invalid("quantity", _("Choose a quantity between 1 and %(max)s.")
+                      % {"max": MAX_LINE_QUANTITY}, code="invalid_quantity")
+    _check_quantity(member=member, sku=sku, quantity=total,
+                    exclude_line=line.pk if line else None)
+    if line is None:
+        return CartLine.objects.create(user=member, sku=sku, store=store, quantity=total,
+                                       share_code=share_code or None)
+    line.quantity = total
+    line.selected = True
+    line.save(update_fields=["quantity", "selected"])
+    return line
+
+
+@transaction.atomic
+def cart_line_update(*, user: User | AnonymousUser, line_id: int, quantity: int | None = None,
+                     selected: bool | None = None) -> CartLine:
+    line = cart_line_get(user=user, line_id=line_id)
+    fields = []
+    if quantity is not None and quantity != line.quantity:
+        if quantity > line.quantity and not product_purchasable(product=line.sku.product):
+            raise invalid("quantity", _("This product cannot be bought now."),
+                          code="product_unavailable")
+        _check_quantity(member=line.user, sku=line.sku, quantity=quantity,
+                        exclude_line=line.pk)
+        line.quantity = quantity
+        fields.append("quantity")
+    if selected is not None:
+        line.selected = selected
+        fields.append("selected")
+    if fields:
+        line.save(update_fields=fields)
+    return line
+
+
+@transaction.atomic
+def cart_line_remove(*, user: User | AnonymousUser, line_id: int) -> None:
+    cart_line_get(user=user, line_id=line_id).delete()
+
