@@ -1,0 +1,7 @@
+"""Orders' tables: the cart side (addresses, shipping rules, cart lines) and the order side
+(checkouts, orders, lines, timelines)."""
+
+from .cart import Address, CartLine, ShippingRule
+from .order import Checkout, Order, OrderEvent, OrderLine
+
+__all__ = ["Address", "CartLine", "Checkout", "Order", "OrderEvent", "OrderLine", "ShippingRule"]
