@@ -189,6 +189,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 # How a failed event handler is retried: attempt n waits EVENT_RETRY_BASE_SECONDS * 2**(n-1).
 EVENT_RETRY_BASE_SECONDS = env_int("EVENT_RETRY_BASE_SECONDS", 30)
+
+# The trading loop (issue 4): unpaid checkouts expire, shipped orders confirm themselves, the
+# after-sale window holds settlement back; the platform's fee and the smallest withdrawal.
+ORDER_PAYMENT_TIMEOUT_MINUTES = env_int("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
+ORDER_AUTO_CONFIRM_DAYS = env_int("ORDER_AUTO_CONFIRM_DAYS", 10)
+ORDER_AFTER_SALE_DAYS = env_int("ORDER_AFTER_SALE_DAYS", 7)
+PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 500)
+MERCHANT_WITHDRAWAL_MIN_FEN = env_int("MERCHANT_WITHDRAWAL_MIN_FEN", 10000)
 EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 8)
 
 # --- accounts ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ urlpatterns = [
     path("search/", include("trustmart.catalog.search_urls")),
     path("", include("trustmart.stores.urls")),
     path("", include("trustmart.orders.urls")),
+    path("", include("trustmart.orders.urls_payable")),
     path("pay/", include("trustmart.payments.urls")),
     path("", include("trustmart.web.urls")),
 ]

@@ -193,3 +193,8 @@ def cart_line_update(request: HttpRequest, line_id: int, payload: CartLinePatch)
 def cart_line_remove(request: HttpRequest, line_id: int) -> Status:
     services.cart_line_remove(user=request.user, line_id=line_id)
     return Status(204, None)
+
+
+# Checkouts and orders live in their own module and register on this router; imported last so
+# "/cart" and "/addresses" are matched before "/{order_no}".
+from . import api_orders  # noqa: E402, F401

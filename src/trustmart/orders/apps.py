@@ -6,3 +6,6 @@ class OrdersConfig(AppConfig):
     name = "trustmart.orders"
     label = "orders"
     verbose_name = _("Orders")
+
+    def ready(self) -> None:
+        from . import jobs, settlement  # noqa: F401  (registers the timed sweeps)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.core.money import format_fen
 
-from .models import CallbackLog, Payment
+from .models import CallbackLog, Payment, Refund
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,3 +45,17 @@ class CallbackLogAdmin(ReadOnlyAdmin):
     list_filter = ("outcome", "provider")
     search_fields = ("=payment_no", "=provider_txn_id", "detail")
     date_hierarchy = "received_at"
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ("refund_no", "payment", "reason", "reference", "amount", "status",
+                    "provider_refund_id", "created_at", "refunded_at", "last_error")
+    list_filter = ("status", "reason")
+    search_fields = ("=refund_no", "=payment__payment_no", "reference")
+    list_select_related = ("payment",)
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("amount"), ordering="amount_fen")
+    def amount(self, obj: Refund) -> str:
+        return format_fen(obj.amount_fen)

@@ -32,6 +32,12 @@ class DepositIn(Schema):
     return_url: str = ""
 
 
+class CheckoutPaymentIn(Schema):
+    checkout_no: str
+    provider: str = DEFAULT_PROVIDER
+    return_url: str = ""
+
+
 class PaymentStartOut(Schema):
     payment_no: str
     amount_fen: int
@@ -72,6 +78,17 @@ def _start_out(request: HttpRequest, payment: Payment, start: ProviderStart) -> 
 def deposit_create(request: HttpRequest, payload: DepositIn) -> Status[PaymentStartOut]:
     user = request.auth  # type: ignore[attr-defined]
     payment = services.deposit_payment_create(user=user, **payload.dict())
+    start = services.payment_start(user=user, payment_no=payment.payment_no)
+    return Status(201, _start_out(request, payment, start))
+
+
+@router.post("/checkouts", response={201: PaymentStartOut}, summary=(
+    "Pay a checkout (its buyer only): all its orders at once, held in escrow; open pay_url"))
+@decorate_view(idempotent)
+def checkout_payment_create(request: HttpRequest,
+                            payload: CheckoutPaymentIn) -> Status[PaymentStartOut]:
+    user = request.auth  # type: ignore[attr-defined]
+    payment = services.checkout_payment_create(user=user, **payload.dict())
     start = services.payment_start(user=user, payment_no=payment.payment_no)
     return Status(201, _start_out(request, payment, start))
 

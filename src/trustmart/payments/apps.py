@@ -8,4 +8,5 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the deployment check)
+        # Registers the deployment check, and subscribes to order.refunded.
+        from . import checks, handlers  # noqa: F401

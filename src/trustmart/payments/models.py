@@ -48,6 +48,9 @@ class Payment(models.Model):
     return_url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Money given back through the provider (sum of succeeded refunds). The status stays
+    # "succeeded": the payment did happen, and a replayed notification must still match it.
+    refunded_fen = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("payment")
@@ -63,6 +66,9 @@ class Payment(models.Model):
                 condition=~Q(status="succeeded")
                 | Q(provider_txn_id__isnull=False, paid_at__isnull=False),
                 name="payment_succeeded_has_txn"),
+            models.CheckConstraint(condition=Q(refunded_fen__gte=0)
+                                   & Q(refunded_fen__lte=models.F("amount_fen")),
+                                   name="payment_refund_within_amount"),
         ]
         indexes = [models.Index(fields=["payer", "-created_at"], name="payment_payer_idx")]
 
@@ -94,3 +100,50 @@ class CallbackLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.provider_txn_id} {self.outcome}"
+
+
+def _refund_no() -> str:
+    return "R" + uuid.uuid4().hex[:23]
+
+
+class Refund(models.Model):
+    """Money given back to the payer through the provider of a succeeded payment.
+
+    Requested inside a transaction (a row, status pending), issued at the provider after commit
+    (never a network call inside a transaction). ``reference`` says what the refund is for
+    (``order:<order_no>:refund``, ``payment:<payment_no>:late``) and is unique per payment, so a
+    redelivered event or a retried callback never refunds twice.
+    """
+
+    class Reason(models.TextChoices):
+        LATE_PAYMENT = "late_payment", _("Paid after the checkout closed")
+        ORDER_REFUNDED = "order_refunded", _("Order refunded")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Refund pending")
+        SUCCEEDED = "succeeded", _("Refunded")
+        FAILED = "failed", _("Refund failed")
+
+    refund_no = models.CharField(max_length=32, unique=True, default=_refund_no)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount_fen = models.BigIntegerField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    reference = models.CharField(max_length=80)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    provider_refund_id = models.CharField(max_length=64, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(fields=["payment", "reference"],
+                                    name="uniq_refund_reference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.refund_no} {self.amount_fen} ({self.status})"

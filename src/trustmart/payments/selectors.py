@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.core.errors import NotFound
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_deposit_balance_fen, merchant_for_staff
+from trustmart.orders.models import Checkout, Order
 
 from .models import Payment
+from .providers import PaymentProvider, available_providers
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -82,3 +85,38 @@ def deposit_summary(*, user: User | AnonymousUser, merchant_id: int) -> DepositS
     return DepositSummary(merchant=merchant, required_fen=merchant.deposit_required_fen,
                           balance_fen=balance, shortfall_fen=shortfall, minimum_fen=minimum,
                           suggested_fen=shortfall or minimum, recent=recent)
+
+
+def checkout_reference(checkout_no: str) -> str:
+    """What a checkout payment is for, as stored in ``Payment.reference``."""
+    return f"checkout:{checkout_no}"
+
+
+def checkout_for_payer(*, user: User | AnonymousUser, checkout_no: str) -> Checkout:
+    """The checkout if ``user`` is its buyer; else NotFound, like a payment of someone else."""
+    if not user.is_authenticated:
+        raise NotFound(_("This order does not exist."), code="checkout_not_found")
+    checkout = Checkout.objects.filter(checkout_no=checkout_no, buyer=user).first()
+    if checkout is None:
+        raise NotFound(_("This order does not exist."), code="checkout_not_found")
+    return checkout
+
+
+@dataclass(frozen=True)
+class CheckoutCashier:
+    """The cashier page of a checkout: what is paid for, and how one may pay."""
+
+    checkout: Checkout
+    orders: list[Order]
+    payable: bool
+    providers: list[PaymentProvider]
+
+
+def checkout_cashier(*, user: User | AnonymousUser, checkout_no: str) -> CheckoutCashier:
+    checkout = checkout_for_payer(user=user, checkout_no=checkout_no)
+    orders = list(checkout.orders.select_related("merchant").prefetch_related("lines")
+                  .order_by("pk"))
+    payable = (checkout.status == Checkout.Status.AWAITING_PAYMENT
+               and checkout.expires_at > timezone.now())
+    return CheckoutCashier(checkout=checkout, orders=orders, payable=payable,
+                           providers=available_providers() if payable else [])

@@ -6,6 +6,7 @@ app_name = "payments"
 
 urlpatterns = [
     path("deposit/<int:merchant_id>/", views.deposit, name="deposit"),
+    path("checkout/<str:checkout_no>/", views.checkout_cashier, name="checkout"),
     path("sandbox/<str:payment_no>/", views.sandbox, name="sandbox"),
     path("result/<str:payment_no>/", views.result, name="result"),
     path("mine/", views.mine, name="mine"),

@@ -18,6 +18,7 @@ from trustmart.core.money import format_fen
 from . import selectors, services
 from .forms import DepositForm
 from .models import Payment
+from .providers import DEFAULT_PROVIDER
 from .providers.sandbox import SandboxProvider
 
 PAYMENTS_PER_PAGE = 20
@@ -65,6 +66,32 @@ def deposit(request: HttpRequest, merchant_id: int) -> HttpResponse:
 
 def payment_result_url(payment: Payment) -> str:
     return reverse("payments:result", args=[payment.payment_no])
+
+
+@login_required
+def checkout_cashier(request: HttpRequest, checkout_no: str) -> HttpResponse:
+    """收银台 of a checkout: the amount, the orders it pays for, a choice of provider, 去支付."""
+    try:
+        cashier = selectors.checkout_cashier(user=request.user, checkout_no=checkout_no)
+    except NotFound:
+        return _not_found(request)
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            payment = services.checkout_payment_create(
+                user=request.user,  # type: ignore[arg-type]
+                checkout_no=checkout_no,
+                provider=request.POST.get("provider", "") or DEFAULT_PROVIDER,
+                return_url=request.POST.get("return_url", ""))
+            start = services.payment_start(user=request.user,  # type: ignore[arg-type]
+                                           payment_no=payment.payment_no)
+        except DomainError as exc:
+            error, status = str(exc.message), exc.status
+            cashier = selectors.checkout_cashier(user=request.user, checkout_no=checkout_no)
+        else:
+            return redirect(start.redirect_url or payment_result_url(payment))
+    return render(request, "payments/checkout.html", {"cashier": cashier, "error": error},
+                  status=status)
 
 
 @login_required

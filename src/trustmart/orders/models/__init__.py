@@ -2,6 +2,7 @@
 (checkouts, orders, lines, timelines)."""
 
 from .cart import Address, CartLine, ShippingRule
-from .order import Checkout, Order, OrderEvent, OrderLine
+from .order import TRANSITIONS, Checkout, Order, OrderEvent, OrderLine
 
-__all__ = ["Address", "CartLine", "Checkout", "Order", "OrderEvent", "OrderLine", "ShippingRule"]
+__all__ = ["TRANSITIONS", "Address", "CartLine", "Checkout", "Order", "OrderEvent", "OrderLine",
+           "ShippingRule"]

@@ -52,6 +52,8 @@ class Checkout(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The payment that paid it: a repeated notice of the same payment is recognised.
+    payment_ref = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("checkout")

@@ -21,6 +21,8 @@ from .base import (
     Outcome,
     PaymentProvider,
     ProviderStart,
+    RefundNotSupported,
+    RefundResult,
     StaleTimestamp,
 )
 
@@ -62,6 +64,8 @@ __all__ = [
     "Outcome",
     "PaymentProvider",
     "ProviderStart",
+    "RefundNotSupported",
+    "RefundResult",
     "StaleTimestamp",
     "available_providers",
     "get_provider",

@@ -82,6 +82,22 @@ class MalformedCallback(CallbackError):
     default_message = _("The payment notification could not be read.")
 
 
+@dataclass(frozen=True)
+class RefundResult:
+    """The provider accepted the refund: its id for the refund (for support and disputes)."""
+
+    provider_refund_id: str
+
+
+class RefundNotSupported(DomainError):
+    """This provider cannot refund through our code yet: the refund stays on record as failed
+    for an operator to pay back by hand in the provider's merchant console."""
+
+    status = 501
+    code = "refund_not_supported"
+    default_message = _("Refunds through this payment method are not supported yet.")
+
+
 class PaymentProvider(abc.ABC):
     """One way to pay. Subclasses set ``name`` and ``label`` and implement the three methods."""
 
@@ -107,6 +123,13 @@ class PaymentProvider(abc.ABC):
 
         Raises ``BadSignature``, ``StaleTimestamp`` or ``MalformedCallback``.
         """
+
+    def refund(self, payment: Payment, amount_fen: int, refund_no: str) -> RefundResult:
+        """Give ``amount_fen`` of ``payment`` back to the payer. May call the provider over the
+        network, so callers run it outside any transaction. Real providers deduplicate by our
+        ``refund_no`` (WeChat ``out_refund_no``, Alipay ``out_request_no``), so a retried call
+        refunds once. WeChat Pay and Alipay do not implement it yet."""
+        raise RefundNotSupported()
 
     def callback_response(self, *, accepted: bool, message: str = "") -> tuple[int, Any]:
         """(HTTP status, body) to answer a notification with: what the provider expects so that

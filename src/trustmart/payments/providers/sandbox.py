@@ -32,6 +32,7 @@ from .base import (
     Outcome,
     PaymentProvider,
     ProviderStart,
+    RefundResult,
     StaleTimestamp,
 )
 
@@ -89,6 +90,11 @@ class SandboxProvider(PaymentProvider):
                                         args=[payment.payment_no]),
             },
         )
+
+    def refund(self, payment: Payment, amount_fen: int, refund_no: str) -> RefundResult:
+        """Refunds at once; the id depends only on our refund number, like a real provider
+        that deduplicates by it."""
+        return RefundResult(provider_refund_id=f"SBXR{refund_no}")
 
     # --- the provider's side: build a signed notification ---------------------------------
     def notification(self, *, payment_no: str, amount_fen: int, outcome: Outcome | str,

@@ -2,22 +2,31 @@
 
 ``payments``: create a payment, start it at the provider, complete a sandbox payment.
 ``callbacks``: a provider's notification, verified, logged, deduplicated and applied once.
-``purposes``: what a successful payment does for each purpose (the deposit now, checkout next).
+``purposes``: what a successful payment does for each purpose (deposit; checkout in
+``checkout``, which also refunds orders). ``refunds``: recorded in a transaction, issued after.
 """
 
 from .callbacks import CallbackResult, callback_handle
+from .checkout import checkout_payment_create, checkout_payment_succeeded, order_refund_issue
 from .payments import deposit_payment_create, payment_create, payment_start, sandbox_complete
 from .purposes import PurposeHandler, handler_for, ledger_reference, purpose_handler
+from .refunds import refund_issue, refund_request, refunds_issue_pending
 
 __all__ = [
     "CallbackResult",
     "PurposeHandler",
     "callback_handle",
+    "checkout_payment_create",
+    "checkout_payment_succeeded",
     "deposit_payment_create",
     "handler_for",
     "ledger_reference",
+    "order_refund_issue",
     "payment_create",
     "payment_start",
     "purpose_handler",
+    "refund_issue",
+    "refund_request",
+    "refunds_issue_pending",
     "sandbox_complete",
 ]

@@ -7,9 +7,14 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.utils import timezone
 
-from trustmart.accounts.models import User
+from trustmart.accounts.models import Role, User
+from trustmart.catalog.models import Sku
+from trustmart.catalog.tests.factories import make_category, make_live_product
+from trustmart.catalog.tests.factories import make_merchant as catalog_make_merchant
 from trustmart.ledger.selectors import ledger_check
 from trustmart.merchants.models import Merchant, MerchantApplication, MerchantStaff
+from trustmart.orders import services as orders_services
+from trustmart.orders.models import Checkout
 
 REQUIRED_FEN = 5_000_00  # ¥5000
 
@@ -60,3 +65,44 @@ def books_stay_sound(db: None) -> Iterator[None]:
     """Assert the ledger's invariants after the test, whatever it did."""
     yield
     assert ledger_check() == []
+
+
+# --- checkouts (issue 4): two merchants' goods in the cart, paid at once ---------------------
+ADDRESS = {"recipient_name": "张三", "mobile": "13800001111", "province": "浙江",
+           "city": "杭州市", "district": "西湖区", "detail": "文三路 1 号"}
+
+
+@pytest.fixture
+def buyer(make_user: Callable[..., User]) -> User:
+    return make_user("买家")
+
+
+@pytest.fixture
+def shop_skus(make_user: Callable[..., User], operator: User) -> list[Sku]:
+    """One live SKU from each of two merchants, so a checkout makes two orders."""
+    food = make_category("food", name="食品", licence=True, batches=True)
+    tea = make_category("tea", name="茶叶", parent=food)
+    skus = []
+    for n, name in enumerate(["山水茶业", "别家茶行"]):
+        seller = make_user(f"卖家{n}", roles=(Role.MERCHANT_STAFF,))
+        shop = catalog_make_merchant(seller, categories=[food], name=name)
+        product = make_live_product(seller, shop, tea, operator, name=f"{name} 龙井 250g",
+                                    price_fen=12_800 + n * 1_000, stock=50)
+        skus.append(product.skus.order_by("pk").first())
+    return skus  # type: ignore[return-value]
+
+
+@pytest.fixture
+def make_checkout(shop_skus: list[Sku]) -> Callable[[User], Checkout]:
+    def make(buyer: User) -> Checkout:
+        address = orders_services.address_create(user=buyer, **ADDRESS)  # type: ignore[arg-type]
+        for sku in shop_skus:
+            orders_services.cart_line_add(user=buyer, sku_id=sku.pk, quantity=2)
+        return orders_services.checkout_create(buyer=buyer, address_id=address.pk)
+
+    return make
+
+
+@pytest.fixture
+def checkout(make_checkout: Callable[[User], Checkout], buyer: User) -> Checkout:
+    return make_checkout(buyer)

@@ -194,7 +194,9 @@ def test_a_payment_of_another_provider_is_unknown_to_the_sandbox(payment: Paymen
     assert logs() == [("rejected", "unknown_payment")]
 
 
-def test_a_purpose_without_a_handler_is_rejected_and_rolled_back(owner: User) -> None:
+def test_a_purpose_without_a_handler_is_rejected_and_rolled_back(
+        owner: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(purposes._handlers, Payment.Purpose.CHECKOUT)
     checkout = Payment.objects.create(payer=owner, purpose=Payment.Purpose.CHECKOUT,
                                       reference="order:1", amount_fen=99_00)
     before = state()
@@ -230,9 +232,22 @@ def test_a_registered_purpose_handler_is_all_checkout_needs(
     assert first.ledger_reference == f"order-escrow:{first.payment_no}"
 
 
-def test_creating_a_payment_for_an_unhandled_purpose_is_refused(owner: User) -> None:
+def test_a_checkout_payment_naming_no_checkout_is_rejected_and_rolled_back(
+        owner: User) -> None:
+    payment = Payment.objects.create(payer=owner, purpose=Payment.Purpose.CHECKOUT,
+                                     reference="order:1", amount_fen=99_00)
+    before = state()
+    response = post_callback(*for_payment(payment))
+    assert response.status_code == 400
+    assert response.json()["message"] == "bad_payment_reference"
+    assert state() == before
+
+
+def test_creating_a_payment_for_an_unhandled_purpose_is_refused(
+        owner: User, monkeypatch: pytest.MonkeyPatch) -> None:
     from trustmart.core.errors import Conflict
 
+    monkeypatch.delitem(purposes._handlers, Payment.Purpose.CHECKOUT)
     with pytest.raises(Conflict) as caught:
         services.payment_create(payer=owner, purpose=Payment.Purpose.CHECKOUT,
                                 reference="order:1", amount_fen=100)

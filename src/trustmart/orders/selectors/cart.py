@@ -13,8 +13,8 @@ from trustmart.core.errors import NotAuthenticated, NotFound
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_for_staff
 
-from .models import Address, CartLine, ShippingRule
-from .shipping import shipping_fee_fen
+from ..models import Address, CartLine, ShippingRule
+from ..shipping import shipping_fee_fen
 
 
 def _member(user: User | AnonymousUser) -> User:

@@ -16,9 +16,9 @@ from trustmart.core.errors import InvalidInput, NotAuthenticated, invalid
 from trustmart.merchants.selectors import merchant_for_staff
 from trustmart.stores.models import Store, StoreItem
 
-from .models import Address, CartLine, ShippingRule
-from .selectors import address_get, cart_line_get
-from .shipping import PROVINCES
+from ..models import Address, CartLine, ShippingRule
+from ..selectors import address_get, cart_line_get
+from ..shipping import PROVINCES
 
 MAX_LINE_QUANTITY = 999
 

@@ -1,0 +1,22 @@
+"""What payments does when other apps report news (imported by ``PaymentsConfig.ready``).
+
+Handlers are thin: the event system runs each in a transaction and records that it consumed the
+event, and the services they call are idempotent by reference, so a redelivery changes nothing.
+"""
+
+from __future__ import annotations
+
+from trustmart.core.events import Event, subscribe
+
+from . import services
+
+
+@subscribe("order.refunded")
+def refund_order(event: Event) -> None:
+    """An order was refunded before shipment (orders already voided its escrow hold): give the
+    buyer the money back through the provider that took it. The provider is called after this
+    transaction commits, never inside it."""
+    payload = event.payload
+    services.order_refund_issue(order_no=str(payload["order_no"]),
+                                checkout_no=str(payload["checkout_no"]),
+                                amount_fen=int(payload["amount_fen"]))

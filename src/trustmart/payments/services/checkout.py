@@ -1,0 +1,122 @@
+"""Paying for a checkout (escrow, 担保交易), and giving the money back when orders say so.
+
+payments sits above orders, so it calls orders' services directly: the "checkout" purpose
+handler asks ``orders.services.checkout_paid`` to hold the money in escrow, inside the same
+transaction that marks the payment succeeded. When the checkout was closed before the money
+arrived (expired or cancelled), orders answer False and the whole payment is refunded after
+commit. When an order is refunded, orders publish ``order.refunded`` and ``handlers.py`` calls
+``order_refund_issue`` here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trustmart.core.errors import Conflict
+from trustmart.orders import services as orders_services
+from trustmart.orders.models import Checkout
+
+from ..models import Payment, Refund
+from ..providers import DEFAULT_PROVIDER
+from ..selectors import checkout_for_payer, checkout_reference
+from .payments import _check_return_url, payment_create
+from .purposes import purpose_handler
+from .refunds import refund_request
+
+if TYPE_CHECKING:
+    from trustmart.accounts.models import User
+
+# Where the result page sends the buyer when the client did not say (the buyer's order list).
+ORDERS_URL = "/orders/"
+
+
+def checkout_not_payable() -> Conflict:
+    return Conflict(_("This order can no longer be paid."), code="checkout_not_payable")
+
+
+def checkout_payment_create(*, user: User, checkout_no: str, provider: str = DEFAULT_PROVIDER,
+                            return_url: str = "") -> Payment:
+    """The payment of a checkout by its buyer, for exactly the checkout's total.
+
+    Another user's checkout is NotFound. A checkout that is paid, closed or past its payment
+    deadline is ``checkout_not_payable``. An open payment (status created) of the same checkout
+    with the same provider is reused, so tapping "pay" twice makes one payment.
+    """
+    checkout_for_payer(user=user, checkout_no=checkout_no)
+    with transaction.atomic():
+        # The checkout row lock serialises two taps on "pay": one payment, not two.
+        checkout = Checkout.objects.select_for_update().get(checkout_no=checkout_no)
+        if (checkout.status != Checkout.Status.AWAITING_PAYMENT
+                or checkout.expires_at <= timezone.now()):
+            raise checkout_not_payable()
+        open_payment = (Payment.objects.filter(
+            payer=user, purpose=Payment.Purpose.CHECKOUT,
+            reference=checkout_reference(checkout_no), provider=provider,
+            amount_fen=checkout.total_fen, status=Payment.Status.CREATED)
+            .order_by("-pk").first())
+        if open_payment is not None:
+            url = _check_return_url(return_url)
+            if url and url != open_payment.return_url:
+                Payment.objects.filter(pk=open_payment.pk).update(return_url=url)
+                open_payment.return_url = url
+            return open_payment
+        return payment_create(payer=user, purpose=Payment.Purpose.CHECKOUT,
+                              reference=checkout_reference(checkout_no),
+                              amount_fen=checkout.total_fen, provider=provider,
+                              description=checkout_no, return_url=return_url or ORDERS_URL)
+
+
+def checkout_no_of(payment: Payment) -> str:
+    kind, _sep, number = payment.reference.partition(":")
+    if kind != "checkout" or not number:
+        raise Conflict(_("This payment does not name a checkout."),
+                       code="bad_payment_reference")
+    return number
+
+
+def late_refund_reference(payment: Payment) -> str:
+    return f"payment:{payment.payment_no}:late"
+
+
+@purpose_handler(Payment.Purpose.CHECKOUT)
+def checkout_payment_succeeded(payment: Payment) -> str:
+    """Inside the success transaction: hold the money in escrow, one hold per order (orders
+    does it, idempotently by payment_ref). Returns the reference stored on the payment: the
+    checkout when applied, "" when the money is to go back (nothing was booked)."""
+    checkout_no = checkout_no_of(payment)
+    applied = orders_services.checkout_paid(checkout_no=checkout_no,
+                                            amount_fen=payment.amount_fen,
+                                            payment_ref=payment.payment_no)
+    if applied:
+        return checkout_reference(checkout_no)
+    # The checkout expired or was cancelled before the money arrived: give it all back,
+    # after commit, through the same provider.
+    refund_request(payment=payment, amount_fen=payment.amount_fen,
+                   reason=Refund.Reason.LATE_PAYMENT, reference=late_refund_reference(payment))
+    return ""
+
+
+def order_refund_reference(order_no: str) -> str:
+    return f"order:{order_no}:refund"
+
+
+def order_refund_issue(*, order_no: str, checkout_no: str, amount_fen: int) -> Refund:
+    """Refund one order of a paid checkout through the provider of the payment that paid it.
+
+    Once per order (the refund's reference is the order). The escrow hold was already voided by
+    orders, so nothing is booked here. Conflict ``checkout_payment_not_found`` when no applied
+    payment exists (the event is then retried and, in the end, shown to operators)."""
+    payment = (Payment.objects.filter(purpose=Payment.Purpose.CHECKOUT,
+                                      reference=checkout_reference(checkout_no),
+                                      status=Payment.Status.SUCCEEDED)
+               .exclude(ledger_reference="").order_by("pk").first())
+    if payment is None:
+        raise Conflict(_("No payment of this checkout was found to refund."),
+                       code="checkout_payment_not_found")
+    return refund_request(payment=payment, amount_fen=amount_fen,
+                          reason=Refund.Reason.ORDER_REFUNDED,
+                          reference=order_refund_reference(order_no))
