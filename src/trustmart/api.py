@@ -15,6 +15,7 @@ from trustmart.catalog.api import router as catalog_router
 from trustmart.catalog.search_api import router as search_router
 from trustmart.core.errors import DomainError, InvalidInput, NotAuthenticated, NotFound
 from trustmart.ledger.api import router as ledger_router
+from trustmart.logistics.api import router as logistics_router
 from trustmart.merchants.api import router as merchants_router
 from trustmart.orders.api import router as orders_router
 from trustmart.payments.api import router as payments_router
@@ -43,6 +44,7 @@ api.add_router("/search", search_router)
 api.add_router("/stores", stores_router)
 api.add_router("/orders", orders_router)
 api.add_router("/payments", payments_router)
+api.add_router("/logistics", logistics_router)
 
 
 def _respond(request: HttpRequest, error: DomainError) -> HttpResponse:

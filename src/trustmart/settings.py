@@ -57,6 +57,9 @@ if not SECRET_KEY:
 PAYMENT_SANDBOX_ENABLED = env_bool("PAYMENT_SANDBOX_ENABLED", True)
 SANDBOX_PAYMENT_SECRET = os.environ.get("SANDBOX_PAYMENT_SECRET") or hmac.new(
     SECRET_KEY.encode(), b"trustmart.payments.sandbox", "sha256").hexdigest()
+# Carrier aggregators sign tracking webhooks with this (see docs/logistics.md).
+LOGISTICS_WEBHOOK_SECRET = os.environ.get("LOGISTICS_WEBHOOK_SECRET") or hmac.new(
+    SECRET_KEY.encode(), b"trustmart.logistics.webhook", "sha256").hexdigest()
 
 # WeChat Pay APIv3 and Alipay (RSA2): each is off until all its credentials are set. Keys are
 # PEM text or a path to a PEM file; the forms are written up in docs/payments.md.
@@ -98,6 +101,7 @@ INSTALLED_APPS = [
     "trustmart.stores",
     "trustmart.orders",
     "trustmart.payments",
+    "trustmart.logistics",
     "trustmart.web",
 ]
 
