@@ -196,6 +196,11 @@ def checkout_paid(*, checkout_no: str, amount_fen: int, payment_ref: str) -> boo
     if checkout.status != Checkout.Status.AWAITING_PAYMENT:
         return False
     now = timezone.now()
+    if checkout.expires_at <= now:
+        # Paid too late, even if the sweep has not closed it yet: the stock may already be
+        # promised elsewhere, so close it now and let the caller refund the money.
+        _checkout_close(checkout_no, status=Checkout.Status.EXPIRED, kind="expired")
+        return False
     checkout.status = Checkout.Status.PAID
     checkout.paid_at = now
     checkout.payment_ref = payment_ref[:64]

@@ -151,6 +151,26 @@ def test_money_arriving_after_the_checkout_expired_is_refunded_after_commit(
     assert ledger_check() == []
 
 
+
+def test_money_arriving_after_expiry_is_refunded_even_before_the_sweep_ran(
+        checkout: Checkout, buyer: User, django_capture_on_commit_callbacks: Capture) -> None:
+    from trustmart.catalog.models import Sku
+
+    payment = services.checkout_payment_create(user=buyer, checkout_no=checkout.checkout_no)
+    stock_before = sum(Sku.objects.values_list("stock", flat=True))
+    with time_machine.travel(checkout.expires_at + timedelta(seconds=5)):
+        headers, body = for_payment(payment)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.callback_handle(provider="sandbox", headers=headers, body=body)
+    checkout.refresh_from_db()
+    payment.refresh_from_db()
+    assert checkout.status == Checkout.Status.EXPIRED
+    assert set(checkout.orders.values_list("status", flat=True)) == {"cancelled"}
+    assert sum(Sku.objects.values_list("stock", flat=True)) > stock_before  # stock came back
+    assert payment.refunded_fen == payment.amount_fen
+    assert not Hold.objects.exists()
+    assert ledger_check() == []
+
 def test_a_refunded_order_is_refunded_through_the_provider_once(
         checkout: Checkout, buyer: User, django_capture_on_commit_callbacks: Capture) -> None:
     payment = pay(checkout, buyer)
