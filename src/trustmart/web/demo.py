@@ -1,8 +1,8 @@
 """Builds the whole demo data set, app by app, from one seed.
 
 The order follows the layers: people, then categories and vetted merchants, their deposits
-(paid through the sandbox provider, so the ledger holds real journals), their products, and the
-microstores that resell them.
+(paid through the sandbox provider, so the ledger holds real journals), their products, the
+microstores that resell them, and orders bought through those stores in every state.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from trustmart.accounts.models import Role, User
 from trustmart.catalog import demo as catalog_demo
 from trustmart.catalog.models import Product
 from trustmart.merchants import demo as merchants_demo
+from trustmart.orders import demo as orders_demo
+from trustmart.orders.models import Order
 from trustmart.merchants.models import Merchant
 from trustmart.payments import demo as payments_demo
 from trustmart.stores import demo as stores_demo
@@ -56,10 +58,14 @@ def build_demo(seed: int = SEED) -> dict[str, int]:
     products = catalog_demo.build_products(rng, merchants=merchants, operator=operator)
 
     store_owners = [by_role[Role.STORE_OWNER], by_role[Role.INFLUENCER], *crowd[6:36]]
-    stores_demo.build(rng, owners=store_owners, products=products)
+    stores = stores_demo.build(rng, owners=store_owners, products=products)
+    # The demo buyer first: it gets an order in every state.
+    orders_demo.build(rng, buyers=[by_role[Role.BUYER], *crowd[36:48]], stores=stores,
+                      operator=operator)
     return {
         "users": User.objects.count(),
         "merchants": Merchant.objects.count(),
         "products": Product.objects.count(),
         "stores": Store.objects.count(),
+        "orders": Order.objects.count(),
     }

@@ -75,6 +75,7 @@ def test_demo_data_is_deterministic_and_complete() -> None:
         pass
     assert not User.objects.exists()
     assert counts["merchants"] >= 6 and counts["products"] >= 80 and counts["stores"] >= 30
+    assert counts["orders"] >= 40
     assert len(first[0]) >= 60
     build_demo()
     assert _snapshot() == first
