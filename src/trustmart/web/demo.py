@@ -19,9 +19,9 @@ from trustmart.accounts.models import Role, User
 from trustmart.catalog import demo as catalog_demo
 from trustmart.catalog.models import Product
 from trustmart.merchants import demo as merchants_demo
+from trustmart.merchants.models import Merchant
 from trustmart.orders import demo as orders_demo
 from trustmart.orders.models import Order
-from trustmart.merchants.models import Merchant
 from trustmart.payments import demo as payments_demo
 from trustmart.stores import demo as stores_demo
 from trustmart.stores.models import Store
