@@ -116,6 +116,9 @@ def test_payment_racing_expiry_is_either_paid_or_expired(make_user: Callable[...
     if paid is True:
         assert expired == 0 and checkout.status == Checkout.Status.PAID and sku.stock == 7
     else:
-        assert paid is False and expired == 1 and sku.stock == 10
+        # Closed exactly once: by the sweep (1), or by the late payment itself, which closes a
+        # checkout past its deadline before the sweep gets the lock (then the sweep closes 0).
+        assert paid is False and expired in (0, 1) and sku.stock == 10
         assert checkout.status == Checkout.Status.EXPIRED
+        assert not checkout.orders.exclude(status=Order.Status.CANCELLED).exists()
     assert ledger_check() == []
