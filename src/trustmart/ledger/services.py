@@ -223,6 +223,20 @@ def account_get_or_create(*, owner_type: str, owner_id: int | None, purpose: str
     return account
 
 
+def platform_account_ids(*, purposes: Sequence[str]) -> dict[str, int]:
+    """The platform's own accounts for ``purposes`` by purpose, in one read; each is created on
+    first use (``account_get_or_create``, with the default policy). Only ids: callers that move
+    money still lock the rows through ``post``/``hold_create``."""
+    found: dict[str, int] = dict(
+        Account.objects.filter(owner_type="platform", owner_id__isnull=True,
+                               purpose__in=list(purposes)).values_list("purpose", "pk"))
+    for purpose in purposes:
+        if purpose not in found:
+            found[purpose] = account_get_or_create(owner_type="platform", owner_id=None,
+                                                   purpose=purpose).pk
+    return found
+
+
 # --- journals -------------------------------------------------------------------------------
 def post(*, entries: Sequence[Leg], kind: str, reference: str | None = None,
          memo: str = "") -> Journal:

@@ -120,7 +120,7 @@ def _cart_out(request: HttpRequest, view: CartView) -> CartOut:
     return CartOut(groups=groups, province=view.province, subtotal_fen=view.subtotal_fen,
                    shipping_fen=view.shipping_fen, total_fen=view.total_fen,
                    total=format_fen(view.total_fen),
-                   count=selectors.cart_count(user=request.user))
+                   count=view.unit_count)
 
 
 # --- addresses -----------------------------------------------------------------------------------

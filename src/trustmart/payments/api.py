@@ -78,7 +78,7 @@ def _start_out(request: HttpRequest, payment: Payment, start: ProviderStart) -> 
 def deposit_create(request: HttpRequest, payload: DepositIn) -> Status[PaymentStartOut]:
     user = request.auth  # type: ignore[attr-defined]
     payment = services.deposit_payment_create(user=user, **payload.dict())
-    start = services.payment_start(user=user, payment_no=payment.payment_no)
+    start = services.payment_start(user=user, payment_no=payment.payment_no, payment=payment)
     return Status(201, _start_out(request, payment, start))
 
 
@@ -89,7 +89,7 @@ def checkout_payment_create(request: HttpRequest,
                             payload: CheckoutPaymentIn) -> Status[PaymentStartOut]:
     user = request.auth  # type: ignore[attr-defined]
     payment = services.checkout_payment_create(user=user, **payload.dict())
-    start = services.payment_start(user=user, payment_no=payment.payment_no)
+    start = services.payment_start(user=user, payment_no=payment.payment_no, payment=payment)
     return Status(201, _start_out(request, payment, start))
 
 

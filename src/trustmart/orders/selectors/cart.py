@@ -8,7 +8,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet, Sum
 
 from trustmart.accounts.models import User
-from trustmart.catalog.selectors import product_purchasable
+from trustmart.catalog.models import Batch, Product
+from trustmart.catalog.selectors import category_requires_batches, product_purchasable
 from trustmart.core.errors import NotAuthenticated, NotFound
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_for_staff
@@ -96,6 +97,23 @@ class CartView:
     total_fen: int
     selected_count: int
     line_count: int
+    # Units in the whole cart (what ``cart_count`` would read): every line of the member is here.
+    unit_count: int = 0
+
+
+def _load_batches(products: list[Product]) -> None:
+    """One read for the batches of every product whose category needs them, put where
+    ``batch_sellable`` looks (``all_batches``), instead of one read per product."""
+    needing = {p.pk: p for p in products
+               if not hasattr(p, "all_batches") and category_requires_batches(p.category)}
+    if not needing:
+        return
+    by_product: dict[int, list[Batch]] = {pk: [] for pk in needing}
+    for batch in Batch.objects.filter(product_id__in=needing):
+        by_product[batch.product_id].append(batch)
+    for product in products:
+        if product.pk in by_product:
+            product.all_batches = by_product[product.pk]  # type: ignore[attr-defined]
 
 
 def cart_view(*, user: User | AnonymousUser, province: str | None = None) -> CartView:
@@ -105,9 +123,11 @@ def cart_view(*, user: User | AnonymousUser, province: str | None = None) -> Car
     if province is None:
         default = address_default(user=member)
         province = default.province if default else None
-    lines = (CartLine.objects.filter(user=member)
-             .select_related("sku__product__merchant", "sku__product__category", "store")
-             .order_by("sku__product__merchant_id", "-added_at", "-pk"))
+    lines = list(CartLine.objects.filter(user=member)
+                 .select_related("sku__product__merchant",
+                                 "sku__product__category__parent__parent", "store")
+                 .order_by("sku__product__merchant_id", "-added_at", "-pk"))
+    _load_batches([line.sku.product for line in lines])
     groups: dict[int, MerchantGroup] = {}
     purchasable: dict[int, bool] = {}
     for line in lines:
@@ -131,4 +151,5 @@ def cart_view(*, user: User | AnonymousUser, province: str | None = None) -> Car
     items = [i for g in ordered for i in g.items]
     return CartView(groups=ordered, province=province, subtotal_fen=subtotal,
                     shipping_fen=shipping, total_fen=subtotal + shipping,
-                    selected_count=sum(1 for i in items if i.counts), line_count=len(items))
+                    selected_count=sum(1 for i in items if i.counts), line_count=len(items),
+                    unit_count=sum(i.line.quantity for i in items))

@@ -159,7 +159,7 @@ def cart_line_add(*, user: User | AnonymousUser, sku_id: int, quantity: int = 1,
                   store_id: int | None = None, share_code: str | None = None) -> CartLine:
     """Adding the same SKU from the same store again adds to that line's quantity."""
     member = _member(user)
-    sku = (Sku.objects.select_related("product__merchant", "product__category")
+    sku = (Sku.objects.select_related("product__merchant", "product__category__parent__parent")
            .filter(pk=sku_id, is_active=True).first())
     if sku is None or not product_purchasable(product=sku.product):
         raise invalid("sku_id", _("This product cannot be bought now."),

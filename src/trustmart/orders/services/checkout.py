@@ -24,10 +24,10 @@ from trustmart.accounts.models import User
 from trustmart.catalog.models import Batch, ProductImage
 from trustmart.catalog.selectors import batch_sellable, product_purchasable
 from trustmart.catalog.services import sku_stock_take
-from trustmart.core.errors import Conflict, NotFound, invalid
+from trustmart.core.errors import Conflict, InvalidInput, NotFound, invalid
 from trustmart.core.events import publish
 from trustmart.ledger.models import Purpose
-from trustmart.ledger.services import account_get_or_create, hold_create, hold_void
+from trustmart.ledger.services import hold_create, hold_void, platform_account_ids
 
 from ..models import Address, CartLine, Checkout, Order, OrderLine, ShippingRule
 from ..selectors import address_get
@@ -55,7 +55,8 @@ def _replay(member: User, request_key: str, request_hash: str) -> Checkout | Non
 
 def _cart_lines(member: User, line_ids: list[int] | None) -> list[CartLine]:
     lines = (CartLine.objects.filter(user=member)
-             .select_related("sku__product__merchant", "sku__product__category", "store")
+             .select_related("sku__product__merchant", "sku__product__category__parent__parent",
+                             "store")
              .prefetch_related(
                  Prefetch("sku__product__batches", queryset=Batch.objects.all(),
                           to_attr="all_batches"),
@@ -113,8 +114,15 @@ def checkout_create(*, buyer: User | AnonymousUser, address_id: int,
     if request_key and (found := _replay(member, request_key, request_hash)):
         return found
     address = address_get(user=member, address_id=address_id)
-    lines = _cart_lines(member, line_ids)
-    _check_lines(lines)
+    try:
+        lines = _cart_lines(member, line_ids)
+        _check_lines(lines)
+    except (InvalidInput, NotFound):
+        # A concurrent retry with the same key may have committed (and emptied the cart)
+        # between our first look and reading the cart: then its checkout is the answer.
+        if request_key and (found := _replay(member, request_key, request_hash)):
+            return found
+        raise
     by_merchant: dict[int, list[CartLine]] = defaultdict(list)
     for line in lines:
         by_merchant[line.sku.product.merchant_id].append(line)
@@ -144,12 +152,14 @@ def checkout_create(*, buyer: User | AnonymousUser, address_id: int,
         if not sku_stock_take(sku_id=line.sku_id, quantity=line.quantity):
             raise Conflict(_("%(name)s does not have enough stock left.")
                            % {"name": line.sku.product.name}, code="insufficient_stock")
-    for merchant_id, group, goods, shipping in plans:
+    orders: list[Order] = []
+    for _merchant_id, group, goods, shipping in plans:
         order = Order.objects.create(
-            checkout=checkout, buyer=member, merchant_id=merchant_id, goods_fen=goods,
+            checkout=checkout, buyer=member, merchant=group[0].sku.product.merchant,
+            goods_fen=goods,
             shipping_fen=shipping, total_fen=goods + shipping, address=snapshot,
             buyer_note=buyer_note, expires_at=expires_at)
-        OrderLine.objects.bulk_create([OrderLine(
+        created_lines = OrderLine.objects.bulk_create([OrderLine(
             order=order, sku=line.sku, product=line.sku.product,
             product_name=line.sku.product.name[:60], spec_key=line.sku.spec_key,
             image_url=_image_url(line)[:300], unit_price_fen=line.sku.price_fen,
@@ -158,16 +168,16 @@ def checkout_create(*, buyer: User | AnonymousUser, address_id: int,
             batch=batch_sellable(product=line.sku.product), store=line.store,
             share_code=line.share_code) for line in group])
         order.events.create(to_status=order.status, kind="created", actor=member)
+        # What was just written, for the caller's answer (the API), so it need not be read
+        # back: the same to_attr pattern as prefetches ("all_batches").
+        order.created_lines = created_lines  # type: ignore[attr-defined]
+        orders.append(order)
+    checkout.created_orders = orders  # type: ignore[attr-defined]
     CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
     publish("checkout.created", {"checkout_no": checkout.checkout_no, "buyer_id": member.pk,
                                  "total_fen": checkout.total_fen,
-                                 "order_nos": list(checkout.orders.values_list("order_no",
-                                                                               flat=True))})
+                                 "order_nos": [order.order_no for order in reversed(orders)]})
     return checkout
-
-
-def _platform(purpose: str) -> int:
-    return account_get_or_create(owner_type="platform", owner_id=None, purpose=purpose).pk
 
 
 def _paid_payload(order: Order) -> dict[str, Any]:
@@ -205,8 +215,10 @@ def checkout_paid(*, checkout_no: str, amount_fen: int, payment_ref: str) -> boo
     checkout.paid_at = now
     checkout.payment_ref = payment_ref[:64]
     checkout.save(update_fields=["status", "paid_at", "payment_ref"])
-    source = _platform(Purpose.EXTERNAL_PAYMENT_SOURCE)
-    escrow = _platform(Purpose.PLATFORM_ESCROW)
+    platform = platform_account_ids(
+        purposes=(Purpose.EXTERNAL_PAYMENT_SOURCE, Purpose.PLATFORM_ESCROW))
+    source = platform[Purpose.EXTERNAL_PAYMENT_SOURCE]
+    escrow = platform[Purpose.PLATFORM_ESCROW]
     for order in checkout.orders.select_for_update().order_by("pk"):
         hold = hold_create(debit_account=source, credit_account=escrow,
                            amount_fen=order.total_fen, kind="order_escrow",

@@ -133,8 +133,7 @@ def _apply(provider: str, data: CallbackData, *, headers: dict[str, str], text: 
             raise _Refused("amount_mismatch", f"expected {payment.amount_fen} fen, "
                                               f"notified {data.amount_fen} fen")
         if not _is_replay(payment, data):
-            if _won(payment, data):
-                payment.refresh_from_db()
+            if _won(payment, data):  # sets the won fields on ``payment``: no re-read
                 _settle(payment)
                 _log(provider=provider, outcome=LogOutcome.APPLIED, headers=headers,
                      text=text, detail=str(data.outcome), data=data)
@@ -151,13 +150,18 @@ def _apply(provider: str, data: CallbackData, *, headers: dict[str, str], text: 
 
 def _won(payment: Payment, data: CallbackData) -> bool:
     """The guarded transition created → outcome: true for exactly one racing delivery."""
+    paid_at = timezone.now() if data.outcome == Outcome.SUCCEEDED else None
     try:
         updated = Payment.objects.filter(pk=payment.pk, status=Payment.Status.CREATED).update(
-            status=data.outcome, provider_txn_id=data.provider_txn_id,
-            paid_at=timezone.now() if data.outcome == Outcome.SUCCEEDED else None)
+            status=data.outcome, provider_txn_id=data.provider_txn_id, paid_at=paid_at)
     except IntegrityError as exc:
         # The unique (provider, provider_txn_id): that transaction settled another payment.
         raise _Refused("txn_id_reused", "the transaction id belongs to another payment") from exc
+    if updated == 1:
+        # The row is now exactly what this UPDATE wrote (the guard held it at created).
+        payment.status = str(data.outcome)
+        payment.provider_txn_id = data.provider_txn_id
+        payment.paid_at = paid_at
     return updated == 1
 
 

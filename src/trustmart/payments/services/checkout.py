@@ -16,13 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from trustmart.core.errors import Conflict
+from trustmart.core.errors import Conflict, NotFound
 from trustmart.orders import services as orders_services
 from trustmart.orders.models import Checkout
 
 from ..models import Payment, Refund
 from ..providers import DEFAULT_PROVIDER
-from ..selectors import checkout_for_payer, checkout_reference
+from ..selectors import checkout_reference
 from .payments import _check_return_url, payment_create
 from .purposes import purpose_handler
 from .refunds import refund_request
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 # Where the result page sends the buyer when the client did not say (the buyer's order list).
 ORDERS_URL = "/orders/"
+
+
+def _checkout_not_found() -> NotFound:
+    return NotFound(_("This order does not exist."), code="checkout_not_found")
 
 
 def checkout_not_payable() -> Conflict:
@@ -46,10 +50,16 @@ def checkout_payment_create(*, user: User, checkout_no: str, provider: str = DEF
     deadline is ``checkout_not_payable``. An open payment (status created) of the same checkout
     with the same provider is reused, so tapping "pay" twice makes one payment.
     """
-    checkout_for_payer(user=user, checkout_no=checkout_no)
+    if not user.is_authenticated:
+        raise _checkout_not_found()
     with transaction.atomic():
-        # The checkout row lock serialises two taps on "pay": one payment, not two.
-        checkout = Checkout.objects.select_for_update().get(checkout_no=checkout_no)
+        # The checkout row lock serialises two taps on "pay": one payment, not two. The
+        # buyer filter is the authorization check (another user's checkout is NotFound, as in
+        # ``checkout_for_payer``), so one locked read does both.
+        checkout = (Checkout.objects.select_for_update()
+                    .filter(checkout_no=checkout_no, buyer=user).first())
+        if checkout is None:
+            raise _checkout_not_found()
         if (checkout.status != Checkout.Status.AWAITING_PAYMENT
                 or checkout.expires_at <= timezone.now()):
             raise checkout_not_payable()
