@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -15,23 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trustmart.core.errors import DomainError
+from trustmart.core.forms import form_error
 from trustmart.core.ratelimit import client_ip
 
 from . import selectors, services
 from .forms import LogInForm, ProfileForm, SignUpForm, TokenForm
 from .models import User, VerificationCode
-
-
-def _form_error(form: forms.Form, exc: DomainError) -> None:
-    """Put a service error next to the field it concerns, or on top of the form."""
-    placed = False
-    for field, field_messages in exc.fields.items():
-        if field in form.fields:
-            for message in field_messages:
-                form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -50,7 +38,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         try:
             user = services.user_sign_up(**form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request,
@@ -82,7 +70,7 @@ def log_in(request: HttpRequest) -> HttpResponse:
         try:
             user = services.user_authenticate(ip=client_ip(request), **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(_safe_next(request, "accounts:me"))
@@ -117,7 +105,7 @@ def me_edit(request: HttpRequest) -> HttpResponse:
                 if form.cleaned_data.get("avatar"):
                     services.avatar_set(user=user, upload=form.cleaned_data["avatar"])
             except DomainError as exc:
-                _form_error(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(request, _("Profile saved."))
                 if request.htmx:  # type: ignore[attr-defined]
@@ -143,7 +131,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 user=user, name=form.cleaned_data["name"],
                 expires_in_days=form.cleaned_data["expires_in_days"])
         except DomainError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             form = TokenForm()
     return render(request, "accounts/tokens.html", {

@@ -3,7 +3,6 @@ webhook. Thin: parse, call a service or selector, render. Others' orders are a p
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -13,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.forms import form_error
 from trustmart.orders import selectors as order_selectors
 
 from . import selectors, services
@@ -24,15 +24,6 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "web/not_found.html", status=404)
 
 
-def _form_error(form: forms.Form, exc: DomainError) -> None:
-    placed = False
-    for field, field_messages in exc.fields.items():
-        if field in form.fields:
-            for message in field_messages:
-                form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
 
 
 @login_required
@@ -53,7 +44,7 @@ def ship(request: HttpRequest, order_no: str) -> HttpResponse:
         except NotFound:
             return _not_found(request)
         except DomainError as exc:
-            _form_error(ship_form, exc)
+            form_error(ship_form, exc)
         else:
             messages.success(request, _("Package added."))
             return redirect("logistics:ship", order_no=order_no)
@@ -67,7 +58,7 @@ def ship(request: HttpRequest, order_no: str) -> HttpResponse:
         except NotFound:
             return _not_found(request)
         except DomainError as exc:
-            _form_error(event_form, exc)
+            form_error(event_form, exc)
         else:
             messages.success(request, _("Tracking event added."))
             return redirect("logistics:ship", order_no=order_no)

@@ -3,7 +3,6 @@ service or selector, render the result or the error."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -13,22 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.forms import form_error
 from trustmart.core.money import format_fen
 from trustmart.merchants.selectors import merchants_of_user
 
 from . import selectors, services
 from .forms import AddressForm, CartAddForm, ShippingRuleForm
-
-
-def _form_error(form: forms.Form, exc: DomainError) -> None:
-    placed = False
-    for field, field_messages in exc.fields.items():
-        if field in form.fields:
-            for message in field_messages:
-                form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
@@ -58,7 +47,7 @@ def _address_form_page(request: HttpRequest, address_id: int | None) -> HttpResp
                     services.address_update(user=request.user, address_id=address.pk,
                                             **form.cleaned_data)
             except DomainError as exc:
-                _form_error(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(request, _("Address saved."))
                 return redirect("orders:addresses")
@@ -123,7 +112,7 @@ def shipping_rule_edit(request: HttpRequest) -> HttpResponse:
                     remote_provinces=data["remote_provinces"],
                     remote_surcharge_fen=data["remote_surcharge"] or 0)
             except DomainError as exc:
-                _form_error(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(request, _("Shipping rule saved."))
                 return redirect(f"{reverse('orders:shipping')}?merchant={merchant.pk}")

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.forms import form_error
 from trustmart.core.money import format_fen
 
 from . import selectors, services
@@ -28,16 +29,6 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "web/not_found.html", status=404)
 
 
-def _form_error(form: DepositForm, exc: DomainError) -> None:
-    """Put a service error next to the field it concerns, or on top of the form."""
-    placed = False
-    for field, field_messages in exc.fields.items():
-        if field in form.fields:
-            for message in field_messages:
-                form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
 
 
 @login_required
@@ -58,7 +49,7 @@ def deposit(request: HttpRequest, merchant_id: int) -> HttpResponse:
             start = services.payment_start(user=request.user,  # type: ignore[arg-type]
                                            payment_no=payment.payment_no)
         except DomainError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             return redirect(start.redirect_url or payment_result_url(payment))
     return render(request, "payments/deposit.html", {"summary": summary, "form": form})

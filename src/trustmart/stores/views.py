@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from trustmart.accounts.models import User
 from trustmart.core.errors import DomainError, NotFound, invalid
+from trustmart.core.forms import form_error
 
 from . import selectors, services
 from .forms import StoreForm
@@ -30,16 +30,6 @@ STORE_PAGE_SIZE = 20
 SUPPLY_PAGE_SIZE = 20
 
 
-def _form_error(form: forms.Form, exc: DomainError) -> None:
-    """Put a service error next to the field it concerns, or on top of the form."""
-    placed = False
-    for field, field_messages in exc.fields.items():
-        if field in form.fields:
-            for message in field_messages:
-                form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
 
 
 def _safe_path(request: HttpRequest, target: str | None, default: str) -> str:
@@ -93,7 +83,7 @@ def my_store(request: HttpRequest) -> HttpResponse:
                                 introduction=form.cleaned_data["introduction"],
                                 avatar=form.cleaned_data.get("avatar"))
         except DomainError as exc:
-            _form_error(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, _("Your store is open. Pick products to share!"))
             return redirect(_safe_path(request, next_url, reverse("stores:mine")))
@@ -115,7 +105,7 @@ def my_store_edit(request: HttpRequest) -> HttpResponse:
                 if form.cleaned_data.get("avatar"):
                     services.store_avatar_set(owner=user, upload=form.cleaned_data["avatar"])
             except DomainError as exc:
-                _form_error(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(request, _("Store saved."))
                 return redirect("stores:mine")

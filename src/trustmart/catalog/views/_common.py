@@ -11,20 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.forms import form_error as core_form_error
+
+FIELD_ALIASES = {"price_fen": "price", "options": "specs", "skus": "specs", "upload": "file"}
 
 
 def form_error(form: forms.Form, exc: DomainError) -> None:
-    """Put a service error next to the field it concerns, or on top of the form."""
-    aliases = {"price_fen": "price", "options": "specs", "skus": "specs", "upload": "file"}
-    placed = False
-    for field, field_messages in exc.fields.items():
-        name = field if field in form.fields else aliases.get(field, "")
-        if name in form.fields:
-            for message in field_messages:
-                form.add_error(name, message)
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
+    """The shared helper, with the catalog's service-to-form field names."""
+    core_form_error(form, exc, aliases=FIELD_ALIASES)
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

@@ -9,11 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.forms import form_error
 
 from .. import selectors, services
 from ..documents import document_response
 from ..forms import ApplicationForm
-from ._common import form_error, not_found
+from ._common import not_found
 
 DOCUMENT_FIELDS = ("business_licence", "brand_authorisation")
 

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.forms import form_error
 from trustmart.core.money import format_fen
 
 from .. import selectors, services
 from ..forms import ReasonForm
 from ..models import Merchant
-from ._common import form_error, not_found
+from ._common import not_found
 
 MERCHANT_ACTIONS = {
     "suspend": services.merchant_suspend,
