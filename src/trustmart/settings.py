@@ -102,6 +102,10 @@ INSTALLED_APPS = [
     "trustmart.orders",
     "trustmart.payments",
     "trustmart.logistics",
+    "trustmart.sharing",
+    "trustmart.commissions",
+    "trustmart.aftersales",
+    "trustmart.reviews",
     "trustmart.web",
 ]
 

@@ -40,6 +40,9 @@ class Purpose(models.TextChoices):
     MERCHANT_PAYABLE = "merchant_payable", _("Merchant payable")
     COMMISSION_PENDING = "commission_pending", _("Commission (pending)")
     COMMISSION_AVAILABLE = "commission_available", _("Commission (available)")
+    # The platform's pass-through account for commissions: pending commissions are holds from
+    # it, settlement funds it from escrow, releasing a commission posts the hold.
+    COMMISSION_CLEARING = "commission_clearing", _("Commission clearing")
     EXTERNAL_PAYMENT_SOURCE = "external_payment_source", _("External payment source")
     EXTERNAL_PAYOUT = "external_payout", _("External payout")
 
@@ -47,7 +50,8 @@ class Purpose(models.TextChoices):
 # Accounts that stand for money outside the platform (or a fund the platform may advance from)
 # may go negative; everything the platform holds for someone may not.
 ALLOW_NEGATIVE_BY_DEFAULT: frozenset[str] = frozenset(
-    {Purpose.EXTERNAL_PAYMENT_SOURCE, Purpose.EXTERNAL_PAYOUT, Purpose.GUARANTEE_FUND}
+    {Purpose.EXTERNAL_PAYMENT_SOURCE, Purpose.EXTERNAL_PAYOUT, Purpose.GUARANTEE_FUND,
+     Purpose.COMMISSION_CLEARING}
 )
 
 

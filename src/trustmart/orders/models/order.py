@@ -150,6 +150,10 @@ class OrderLine(models.Model):
     paid_fen = models.BigIntegerField()
     refunded_fen = models.BigIntegerField(default=0)
     commission_bps = models.PositiveIntegerField(default=0)
+    # Commission reserved for sharers on this line (all levels together). The commissions app
+    # keeps it equal to the sum of its live commissions; settlement routes it from escrow to
+    # the platform's commission clearing account instead of to the merchant.
+    commission_fen = models.BigIntegerField(default=0)
     batch = models.ForeignKey("catalog.Batch", null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
     # Attribution: the store (and share) the line was bought through.

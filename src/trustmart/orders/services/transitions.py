@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from trustmart.accounts.models import User
 from trustmart.catalog.services import sku_stock_return
 from trustmart.core.errors import Conflict, NotFound
+from trustmart.core.events import publish
 
 from ..models import TRANSITIONS, Order, OrderEvent
 
@@ -60,6 +61,7 @@ def _order(order_no: str) -> Order:
     return order
 
 
+@transaction.atomic
 def order_ship(*, order_no: str, actor: User | None = None) -> Order:
     """paid → shipped (logistics calls it on the first shipment); starts the auto-confirm clock.
     A second call for an already shipped order is a no-op so a retried shipment is harmless."""
@@ -71,9 +73,14 @@ def order_ship(*, order_no: str, actor: User | None = None) -> Order:
     if not order_transition(order, Order.Status.SHIPPED, kind="shipped", actor=actor,
                             shipped_at=now, auto_confirm_due_at=due):
         raise Conflict(_("This order cannot be shipped now."), code="order_not_shippable")
+    publish("order.shipped", {"order_no": order.order_no, "buyer_id": order.buyer_id,
+                              "merchant_id": order.merchant_id,
+                              "paid_at": order.paid_at.isoformat() if order.paid_at else None,
+                              "shipped_at": now.isoformat()})
     return order
 
 
+@transaction.atomic
 def order_confirm_receipt(*, order_no: str, user: User | AnonymousUser | None = None,
                           auto: bool = False) -> Order:
     """shipped → received; the after-sale window (and so settlement) starts now."""
@@ -90,6 +97,9 @@ def order_confirm_receipt(*, order_no: str, user: User | AnonymousUser | None = 
                             actor=actor, received_at=now, auto_confirm_due_at=None,
                             settle_due_at=now + timedelta(days=settings.ORDER_AFTER_SALE_DAYS)):
         raise Conflict(_("This order cannot be confirmed now."), code="order_not_confirmable")
+    publish("order.received", {"order_no": order.order_no, "buyer_id": order.buyer_id,
+                               "merchant_id": order.merchant_id, "auto": auto,
+                               "received_at": now.isoformat()})
     return order
 
 

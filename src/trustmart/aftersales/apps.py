@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AftersalesConfig(AppConfig):
+    name = "trustmart.aftersales"
+    label = "aftersales"
+    verbose_name = _("After-sales")
