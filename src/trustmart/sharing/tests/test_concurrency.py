@@ -37,7 +37,7 @@ def test_burst_on_one_share_records_every_visit(make_user: Callable[..., User],
                 visitor = visitors[n] if i % 2 else None
                 services.visit_record(code=share.code, channel="weibo", visitor=visitor,
                                       device_id=f"t{n}-{i % 5}")
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()

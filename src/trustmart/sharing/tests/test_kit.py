@@ -22,7 +22,8 @@ def test_fit_never_cuts_the_price() -> None:
 @pytest.mark.django_db
 def test_kit_has_every_channel_within_limits(make_user: Callable[..., User],
                                              product_factory: Callable[..., Product]) -> None:
-    product = product_factory("山泉 超长名字的玻尿酸补水保湿面霜 50g 礼盒装 送小样", price_fen=12_800)
+    product = product_factory("山泉 超长名字的玻尿酸补水保湿面霜 50g 礼盒装 送小样",
+                              price_fen=12_800)
     share = services.share_create(user=make_user("小美"), target="product",
                                   product_id=product.pk, channel="weibo")
     the_kit = kit.share_kit(share=share, base="https://m.example.test")
