@@ -69,7 +69,7 @@ def test_anonymous_visitor_is_bound_on_log_in(make_user: Callable[..., User], pr
     assert binding.sharer == owner and binding.share == share
     # the share code survives the login for the cart
     request = type("R", (), {"session": client.session})()
-    assert session_share(request) == share.code  # type: ignore[arg-type]
+    assert session_share(request) == share.code
 
 
 def test_share_sheet_creates_share_with_parent_and_shows_kit(
