@@ -20,8 +20,13 @@ from .session import binding_from_session
 
 @subscribe("order.paid")
 def on_order_paid(event: Event) -> None:
-    services.share_sales_record(order_no=str(event.payload.get("order_no", "")),
-                                lines=list(event.payload.get("lines") or []))
+    lines = list(event.payload.get("lines") or [])
+    services.share_sales_record(order_no=str(event.payload.get("order_no", "")), lines=lines)
+    # 锁客 is renewed by a purchase through the bound sharer's store.
+    store_ids = {int(line["store_id"]) for line in lines if line.get("store_id")}
+    if store_ids and event.payload.get("buyer_id"):
+        services.bindings_renew_by_purchase(buyer_id=int(event.payload["buyer_id"]),
+                                            store_ids=store_ids)
 
 
 @subscribe("order.refunded")

@@ -258,6 +258,13 @@ def binding_renew(*, buyer_id: int, sharer_id: int) -> bool:
         renewed_at=now, expires_at=now + timedelta(days=policy.binding_days)) > 0
 
 
+def bindings_renew_by_purchase(*, buyer_id: int, store_ids: set[int]) -> int:
+    """A paid order sold through these stores renews the buyer's binding to their owners."""
+    owners = set(Store.objects.filter(pk__in=store_ids).values_list("owner_id", flat=True))
+    return sum(binding_renew(buyer_id=buyer_id, sharer_id=owner) for owner in owners
+               if owner != buyer_id)
+
+
 def binding_expire_due() -> int:
     """Delete bindings whose time is up (the read side already ignores them)."""
     return Binding.objects.filter(expires_at__lte=timezone.now()).delete()[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -73,3 +74,28 @@ def test_the_order_page_names_the_sharer(buyer: User, sku: Sku, store: Store,
     assert response.status_code == 200
     page = response.content.decode()
     assert "通过 店主小芳 的分享" in page
+
+
+def test_a_paid_purchase_through_the_binding_renews_it(
+        buyer: User, sku: Sku, store: Store, store_owner: User,
+        django_capture_on_commit_callbacks: Callable[..., Any]) -> None:
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from trustmart.sharing.selectors import binding_of
+
+    share = sharing.share_create(user=store_owner, target="product", product_id=sku.product_id,
+                                 channel="weibo")
+    sharing.visit_record(code=share.code, channel="weibo", visitor=buyer, device_id="d1")
+    first_expiry = binding_of(buyer_id=buyer.pk).expires_at  # type: ignore[union-attr]
+    with time_machine.travel(timezone.now() + timedelta(days=10)):
+        line = buy(buyer, sku)
+        checkout = line.order.checkout
+        with django_capture_on_commit_callbacks(execute=True):
+            services.checkout_paid(checkout_no=checkout.checkout_no,
+                                   amount_fen=checkout.total_fen, payment_ref="p-renew")
+    binding = binding_of(buyer_id=buyer.pk)
+    assert binding is not None and first_expiry is not None
+    assert binding.expires_at is not None and binding.expires_at > first_expiry
