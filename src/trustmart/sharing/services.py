@@ -20,6 +20,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.accounts.selectors import is_operator
 from trustmart.catalog.selectors import products_visible
 from trustmart.core.errors import NotFound, invalid
 from trustmart.stores.models import Store
@@ -158,8 +159,6 @@ def policy_get() -> SharingPolicy:
 @transaction.atomic
 def policy_update(*, operator: User, binding_mode: str | None = None,
                   binding_days: int | None = None) -> SharingPolicy:
-    from trustmart.accounts.selectors import is_operator
-
     if not is_operator(operator):
         raise NotFound()
     policy = policy_get()

@@ -146,3 +146,19 @@ def test_poster_is_png_and_cached(make_user: Callable[..., User], product: Produ
     assert body[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "posters" / f"{share.code}.png").exists()  # type: ignore[operator]
     assert Client().get("/s/NoSuch12/poster.png").status_code == 404
+
+
+def test_poster_is_redrawn_after_the_product_changes(
+        make_user: Callable[..., User], product: Product, settings: object,
+        tmp_path: object) -> None:
+    import os
+
+    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
+    share = _share(make_user(), product)
+    Client().get(f"/s/{share.code}/poster.png")
+    path = tmp_path / "posters" / f"{share.code}.png"  # type: ignore[operator]
+    os.utime(path, (1, 1))  # drawn long ago
+    product.price_fen = 9_900
+    product.save()
+    Client().get(f"/s/{share.code}/poster.png")
+    assert path.stat().st_mtime > 1
