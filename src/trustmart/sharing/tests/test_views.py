@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -162,3 +163,20 @@ def test_poster_is_redrawn_after_the_product_changes(
     product.save()
     Client().get(f"/s/{share.code}/poster.png")
     assert path.stat().st_mtime > 1
+
+
+def test_a_click_costs_few_queries(make_user: Callable[..., User], product: Product,
+                                   django_assert_max_num_queries: Any) -> None:
+    share = _share(make_user(), product)
+    # a new phone: share, visit insert, session (check, savepoint, insert, release); no reads
+    # of earlier visits
+    with django_assert_max_num_queries(6):
+        first = Client().get(f"/s/{share.code}")
+    assert first.status_code == 302 and Visit.objects.get().first_visit
+    client = Client()
+    client.cookies[DEVICE_COOKIE] = "knownphone1"
+    with django_assert_max_num_queries(8):  # + the burst and first-visit reads
+        client.get(f"/s/{share.code}")
+    client.get(f"/s/{share.code}")
+    assert list(Visit.objects.filter(device_id="knownphone1").values_list(
+        "counted", flat=True).order_by("pk")) == [True, False]
