@@ -180,3 +180,18 @@ def test_a_click_costs_few_queries(make_user: Callable[..., User], product: Prod
     client.get(f"/s/{share.code}")
     assert list(Visit.objects.filter(device_id="knownphone1").values_list(
         "counted", flat=True).order_by("pk")) == [True, False]
+
+
+def test_share_a_store_from_the_sheet(make_user: Callable[..., User],
+                                      open_store: Callable[..., Store]) -> None:
+    store = open_store(make_user("店主小雨"))
+    client = Client()
+    client.force_login(make_user())
+    response = client.post("/share/create/", {"target": "store", "id": store.pk,
+                                              "channel": "wechat_moments"})
+    share = Share.objects.get(target="store")
+    assert share.store == store and response.status_code == 302
+    html = client.get(response["Location"]).content.decode()
+    assert store.name in html and f"/s/{share.code}?ch=wechat_moments" in html
+    bad = client.post("/share/create/", {"target": "store", "id": 999_999, "channel": "qq"})
+    assert bad.status_code == 404
