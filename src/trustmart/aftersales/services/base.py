@@ -108,7 +108,7 @@ def line_remaining_fen(line: OrderLine) -> int:
     return max(int(line.paid_fen) - int(line.refunded_fen), 0)
 
 
-# --- the state machine -------------------------------------------------------------------------
+# --- the state machine ------------------------------------------------------------------------
 def transition(case: Case, to_status: str, *, kind: str, actor: User | None = None,
                role: str = SYSTEM, note: str = "", amount_fen: int | None = None,
                **fields: Any) -> bool:
@@ -145,7 +145,7 @@ def note_event(case: Case, *, kind: str, actor: User | None = None, role: str = 
                              role=role, note=note[:500], amount_fen=amount_fen)
 
 
-# --- evidence -----------------------------------------------------------------------------------
+# --- evidence ---------------------------------------------------------------------------------
 def encode_images(uploads: Sequence[UploadedFile], *, already: int = 0
                   ) -> list[tuple[bytes, int, int]]:
     """Decode every upload before anything is written; at most ``MAX_IMAGES`` in all."""
@@ -167,7 +167,7 @@ def save_images(case: Case, encoded: list[tuple[bytes, int, int]], *, user: User
     return saved
 
 
-# --- money and closing --------------------------------------------------------------------------
+# --- money and closing ------------------------------------------------------------------------
 def refund_reference(case: Case) -> str:
     return f"case:{case.case_no}:refund"
 

@@ -39,7 +39,7 @@ def kinds(case: Case) -> list[str]:
     return list(CaseEvent.objects.filter(case=case).order_by("pk").values_list("kind", flat=True))
 
 
-# --- opening ------------------------------------------------------------------------------------
+# --- opening ----------------------------------------------------------------------------------
 def test_open_holds_the_order_and_publishes(buyer: User, paid: Order) -> None:
     case = open_case(buyer, paid, images=2)
     paid.refresh_from_db()
@@ -141,7 +141,7 @@ def test_someone_elses_order_is_not_found(stranger: User, received: Order) -> No
                            kind=Kind.QUALITY, reason=Reason.DAMAGED)
 
 
-# --- refund only --------------------------------------------------------------------------------
+# --- refund only ------------------------------------------------------------------------------
 def test_merchant_accepts_refund_only(buyer: User, seller: User, paid: Order) -> None:
     case = open_case(buyer, paid, requested_fen=5_000)
     services.case_merchant_accept(user=seller, case_no=case.case_no)
@@ -182,7 +182,7 @@ def test_the_sweep_is_a_registered_job() -> None:
     assert "aftersales.deadlines" in {j.name for j in registered_jobs()}
 
 
-# --- returns ------------------------------------------------------------------------------------
+# --- returns ----------------------------------------------------------------------------------
 def test_return_refund_full_path(buyer: User, seller: User, received: Order) -> None:
     case = open_case(buyer, received, Kind.RETURN_REFUND, reason=Reason.NO_REASON_7_DAYS)
     services.case_merchant_accept(user=seller, case_no=case.case_no)
@@ -238,7 +238,7 @@ def test_return_never_shipped_closes(buyer: User, seller: User, received: Order)
     assert received.open_cases == 0 and received.refunded_fen == 0
 
 
-# --- partial offers -----------------------------------------------------------------------------
+# --- partial offers ---------------------------------------------------------------------------
 def test_partial_offer_accepted(buyer: User, seller: User, paid: Order) -> None:
     case = open_case(buyer, paid)
     with pytest.raises(InvalidInput):
@@ -294,7 +294,7 @@ def test_unanswered_offer_lapses(buyer: User, seller: User, paid: Order) -> None
     assert case.status == Status.CLOSED and case.outcome == Outcome.REJECTED
 
 
-# --- rejection and arbitration ------------------------------------------------------------------
+# --- rejection and arbitration ----------------------------------------------------------------
 def test_reject_needs_a_reason(buyer: User, seller: User, received: Order) -> None:
     case = open_case(buyer, received, Kind.QUALITY)
     with pytest.raises(InvalidInput) as error:
@@ -359,7 +359,7 @@ def test_withdraw(buyer: User, received: Order) -> None:
         services.case_withdraw(buyer=buyer, case_no=case.case_no)
 
 
-# --- messages and authorization -------------------------------------------------------------------
+# --- messages and authorization ---------------------------------------------------------------
 def test_every_party_may_write(buyer: User, seller: User, operator: User, stranger: User,
                                received: Order) -> None:
     case = open_case(buyer, received, Kind.QUALITY)
