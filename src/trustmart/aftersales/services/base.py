@@ -18,7 +18,7 @@ from trustmart.accounts.selectors import is_operator
 from trustmart.core.errors import Conflict, NotAuthenticated, NotFound, invalid
 from trustmart.core.events import publish
 from trustmart.merchants.selectors import merchants_of_user
-from trustmart.orders.models import OrderLine
+from trustmart.orders.models import Order, OrderLine
 from trustmart.orders.services import order_case_close, order_refund
 
 from ..conf import MAX_IMAGES
@@ -26,6 +26,7 @@ from ..evidence import evidence_jpeg
 from ..models import TRANSITIONS, Case, CaseEvent, CaseImage, CaseMessage, Kind, Outcome
 
 BUYER, MERCHANT, OPERATOR, SYSTEM = "buyer", "merchant", "operator", "system"
+REFUNDABLE = (Order.Status.PAID, Order.Status.SHIPPED, Order.Status.RECEIVED)
 TEXT_MAX = 500
 MESSAGE_MAX = 1000
 
@@ -174,10 +175,10 @@ def refund_reference(case: Case) -> str:
 
 def execute_refund(case: Case, amount_fen: int) -> int:
     """Refund ``amount_fen`` (at most what is left of the line) from escrow, once per case."""
-    line = OrderLine.objects.get(pk=case.line_id)
+    line = OrderLine.objects.select_related("order").get(pk=case.line_id)
     amount = min(int(amount_fen), line_remaining_fen(line))
-    if amount <= 0:
-        return 0
+    if amount <= 0 or line.order.status not in REFUNDABLE:
+        return 0  # nothing left to give back (the whole order was refunded meanwhile)
     order_refund(order_no=case.order.order_no, amount_fen=amount, lines={line.pk: amount},
                  reason=f"after-sales case {case.case_no}", reference=refund_reference(case))
     Case.objects.filter(pk=case.pk).update(refund_fen=amount)

@@ -399,3 +399,24 @@ def test_other_parties_get_not_found(buyer: User, stranger: User, other_seller: 
         with pytest.raises(NotFound):
             call()
     assert reload(case).status == Status.AWAITING_MERCHANT
+
+
+# --- the order waits for the case ---------------------------------------------------------
+def test_an_open_case_holds_settlement_then_pays_out_the_rest(buyer: User, seller: User,
+                                                              received: Order) -> None:
+    from trustmart.orders.settlement import orders_settle_due
+
+    case = open_case(buyer, received, Kind.QUALITY, requested_fen=5_000)
+    assert received.settle_due_at is not None
+    after_window = received.settle_due_at + timedelta(minutes=1)
+    with time_machine.travel(after_window, tick=False):
+        assert orders_settle_due() == 0
+        services.case_merchant_offer(user=seller, case_no=case.case_no, amount_fen=4_000)
+        services.case_offer_accept(buyer=buyer, case_no=case.case_no)
+        services.case_return_ship(buyer=buyer, case_no=case.case_no, carrier="SF",
+                                  tracking_no="SF1234567890")
+        services.case_return_confirm(user=seller, case_no=case.case_no)
+        assert orders_settle_due() == 1
+    received.refresh_from_db()
+    assert received.settled_at is not None and received.refunded_fen == 4_000
+    assert ledger_check() == []
