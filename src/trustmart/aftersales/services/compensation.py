@@ -61,7 +61,6 @@ def pay_compensation(case: Case) -> int:
                                                                 "amount_fen": from_fund})
     Case.objects.filter(pk=case.pk).update(compensation_fen=amount)
     case.compensation_fen = amount
-    note_event(case, kind="compensation_paid", amount_fen=amount,
-               note=f"deposit {from_deposit}, guarantee fund {from_fund}")
+    note_event(case, kind="compensation_paid", amount_fen=amount)
     merchant_deposit_refresh(merchant_id=merchant.pk)
     return amount
