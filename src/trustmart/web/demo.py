@@ -16,6 +16,8 @@ from django.db import transaction
 
 from trustmart.accounts import demo as accounts_demo
 from trustmart.accounts.models import Role, User
+from trustmart.aftersales import demo as aftersales_demo
+from trustmart.aftersales.models import Case
 from trustmart.catalog import demo as catalog_demo
 from trustmart.catalog.models import Product
 from trustmart.merchants import demo as merchants_demo
@@ -28,7 +30,7 @@ from trustmart.stores.models import Store
 
 SEED = 20261122
 MEDIA_FOLDERS = ("avatars", "merchant-papers", "merchant-logos", "product-images",
-                 "certificates", "store-avatars")
+                 "certificates", "store-avatars", "aftersales")
 
 
 def demo_exists() -> bool:
@@ -62,10 +64,12 @@ def build_demo(seed: int = SEED) -> dict[str, int]:
     # The demo buyer first: it gets an order in every state.
     orders_demo.build(rng, buyers=[by_role[Role.BUYER], *crowd[36:48]], stores=stores,
                       operator=operator)
+    aftersales_demo.build(rng, buyer=by_role[Role.BUYER], operator=operator)
     return {
         "users": User.objects.count(),
         "merchants": Merchant.objects.count(),
         "products": Product.objects.count(),
         "stores": Store.objects.count(),
         "orders": Order.objects.count(),
+        "cases": Case.objects.count(),
     }
