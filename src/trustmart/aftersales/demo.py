@@ -29,13 +29,13 @@ from . import services
 from .models import Case, Kind, Reason
 
 OS = Order.Status
-TEXTS = {
+TEXTS: dict[str, tuple[str, str]] = {
     Kind.REFUND_ONLY: ("拍错了，还没发货请帮忙退款", "物流一直没有更新，没收到货"),
     Kind.RETURN_REFUND: ("7天无理由退货，包装完好未拆封", "颜色和图片差别较大，想退货"),
     Kind.QUALITY: ("收到时外包装破损，茶叶受潮结块", "瓶盖漏液，商品有异味"),
     Kind.COUNTERFEIT: ("防伪码查询不到，包装印刷模糊", "和专柜购买的对比明显不同，怀疑假货"),
 }
-REASONS = {Kind.REFUND_ONLY: Reason.NO_LONGER_WANTED, Kind.RETURN_REFUND:
+REASONS: dict[str, str] = {Kind.REFUND_ONLY: Reason.NO_LONGER_WANTED, Kind.RETURN_REFUND:
            Reason.NO_REASON_7_DAYS, Kind.QUALITY: Reason.DAMAGED,
            Kind.COUNTERFEIT: Reason.COUNTERFEIT}
 REJECTIONS = ("商品出库前已检查，无质量问题", "我方为品牌直供正品，可提供授权书",
