@@ -94,3 +94,11 @@ def test_two_operators_uphold_a_counterfeit_once(buyer: User, seller: User, oper
     case.refresh_from_db()
     assert case.compensation_fen == 10 * PRICE_FEN
     assert ledger_check() == []
+
+
+def test_two_claims_on_one_line_open_one_case(buyer: User, received: Order) -> None:
+    results = run_all([lambda: open_case(buyer, received, Kind.QUALITY) for _ in range(3)])
+    assert len([r for r in results if isinstance(r, Case)]) == 1, results
+    assert {r.code for r in results if isinstance(r, Conflict)} == {"case_already_open"}
+    received.refresh_from_db()
+    assert received.open_cases == 1 and Case.objects.count() == 1
