@@ -152,3 +152,31 @@ def _named(data: bytes, name: str) -> object:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, content_type="image/png")
+
+
+def test_debts_are_shown_to_the_merchant_and_operators(api_client_for: ApiFor, buyer: User,
+                                                       seller: User, operator: User,
+                                                       other_seller: User,
+                                                       other_merchant: Merchant,
+                                                       merchant: Merchant,
+                                                       received: Order) -> None:
+    from trustmart.aftersales import services
+
+    case = open_case(buyer, received, Kind.COUNTERFEIT)
+    services.case_merchant_reject(user=seller, case_no=case.case_no, reason="正品")
+    services.case_escalate(buyer=buyer, case_no=case.case_no)
+    services.case_arbitrate(operator=operator, case_no=case.case_no, decision="upheld",
+                            reason="假货")
+    mine = api_client_for(seller).get(f"/api/aftersales/merchant/{merchant.pk}/debts").json()
+    assert mine == [{"case_no": case.case_no, "merchant_id": merchant.pk,
+                     "amount_fen": 10 * PRICE_FEN, "repaid_fen": 0,
+                     "outstanding_fen": 10 * PRICE_FEN, "created_at": mine[0]["created_at"]}]
+    assert len(api_client_for(operator).get("/api/aftersales/ops/debts").json()) == 1
+    assert api_client_for(seller).get("/api/aftersales/ops/debts").status_code == 404
+    assert api_client_for(other_seller).get(
+        f"/api/aftersales/merchant/{merchant.pk}/debts").status_code == 404
+    page = Client()
+    page.force_login(seller)
+    assert 'data-testid="merchant-debts"' in page.get("/merchant/cases/").content.decode()
+    page.force_login(operator)
+    assert 'data-testid="ops-debts"' in page.get("/ops/cases/").content.decode()
