@@ -1,5 +1,5 @@
-"""The after-sales time rules, read from settings with their defaults (env overrides in
-``settings.py`` may set them)."""
+"""The after-sales time rules, read from settings (``AFTERSALE_*``, each settable from the
+environment in ``settings.py``), with the same defaults when a setting is absent."""
 
 from __future__ import annotations
 

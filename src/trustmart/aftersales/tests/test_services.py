@@ -420,3 +420,12 @@ def test_an_open_case_holds_settlement_then_pays_out_the_rest(buyer: User, selle
     received.refresh_from_db()
     assert received.settled_at is not None and received.refunded_fen == 4_000
     assert ledger_check() == []
+
+
+def test_the_merchant_reply_window_is_a_setting(buyer: User, paid: Order,
+                                                settings: object) -> None:
+    settings.AFTERSALE_MERCHANT_REPLY_HOURS = 2  # type: ignore[attr-defined]
+    case = open_case(buyer, paid)
+    with time_machine.travel(timezone.now() + timedelta(hours=2, minutes=1), tick=False):
+        assert services.cases_due_sweep() == 1
+    assert reload(case).status == Status.REFUNDED
