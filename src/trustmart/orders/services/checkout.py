@@ -32,6 +32,7 @@ from trustmart.ledger.services import hold_create, hold_void, platform_account_i
 from ..models import Address, CartLine, Checkout, Order, OrderLine, ShippingRule
 from ..selectors import address_get
 from ..shipping import shipping_fee_fen
+from .aftersale import refund_line_payload
 from .cart import _member
 from .transitions import order_stock_return, order_transition
 
@@ -282,8 +283,14 @@ def order_cancel(*, user: User | AnonymousUser, order_no: str, reason: str = "")
         if order.escrow_hold_id is not None:
             hold_void(hold_id=order.escrow_hold_id)
         order_stock_return(order)
-        publish("order.refunded", {"order_no": order.order_no,
-                                   "checkout_no": order.checkout.checkout_no,
-                                   "amount_fen": order.total_fen, "reason": reason})
+        lines = list(order.lines.order_by("pk"))
+        for line in lines:
+            line.refunded_fen, line.commission_fen = line.paid_fen, 0
+        OrderLine.objects.bulk_update(lines, ["refunded_fen", "commission_fen"])
+        publish("order.refunded", {
+            "order_no": order.order_no, "checkout_no": order.checkout.checkout_no,
+            "amount_fen": order.total_fen, "reason": reason,
+            "reference": f"order:{order.order_no}:refund", "full": True,
+            "lines": [refund_line_payload(line, refunded_now=line.paid_fen) for line in lines]})
         return order
     raise Conflict(_("This order cannot be cancelled now."), code="order_not_cancellable")

@@ -194,8 +194,14 @@ def test_cancel_paid_voids_hold_returns_stock_and_publishes_refund(
     assert Hold.objects.get(pk=order.escrow_hold_id or 0).status == Hold.Status.VOIDED
     assert stock(sku) == 10
     event = OutboxEvent.objects.get(name="order.refunded")
-    assert event.payload == {"order_no": order.order_no, "checkout_no": result.checkout_no,
-                             "amount_fen": order.total_fen, "reason": "买错了"}
+    line = order.lines.get()
+    assert event.payload == {
+        "order_no": order.order_no, "checkout_no": result.checkout_no,
+        "amount_fen": order.total_fen, "reason": "买错了", "full": True,
+        "reference": f"order:{order.order_no}:refund",
+        "lines": [{"line_id": line.pk, "refunded_fen": line.paid_fen,
+                   "total_refunded_fen": line.paid_fen, "paid_fen": line.paid_fen,
+                   "commission_fen": 0}]}
     assert ledger_check() == []
 
 
