@@ -78,14 +78,8 @@ def _return_to_merchant(*, merchant_id: int, amount_fen: int, reference: str) ->
 
 
 def _line_commission_set(*, line_id: int, commission_fen: int) -> bool:
-    contract = getattr(order_services, "order_line_commission_set", None)
-    if contract is not None:
-        return bool(contract(line_id=line_id, commission_fen=commission_fen))
-    # Stand-in until the orders contract is merged (same rule: only while not finished).
-    return OrderLine.objects.filter(
-        pk=line_id, order__status__in=[Order.Status.PAID, Order.Status.SHIPPED,
-                                       Order.Status.RECEIVED, Order.Status.REFUNDING],
-    ).update(commission_fen=commission_fen) == 1
+    return order_services.order_line_commission_set(line_id=line_id,
+                                                    commission_fen=commission_fen)
 
 
 # --- single transitions (callers hold the row lock) ------------------------------------------

@@ -24,6 +24,10 @@ def enable_level2(operator: User, **extra: object) -> None:
     services.policy_change(user=operator, level2_enabled=True, level2_bps=200, **extra)  # type: ignore[arg-type]
 
 
+def hold_ref(commission: Commission) -> str:
+    return str(Hold.objects.get(pk=commission.hold_id or 0).reference)
+
+
 def rows(order_no: str) -> dict[int, Commission]:
     return {c.level: c for c in Commission.objects.filter(order_no=order_no)}
 
@@ -36,7 +40,7 @@ def test_level1_only_by_default(world: World) -> None:
     assert got[1].status == Commission.Status.PENDING
     assert pending(world.b) == 1000 and available(world.b) == 0
     assert OrderLine.objects.get(order=order).commission_fen == 1000
-    assert Hold.objects.get(reference__startswith=f"commission:{got[1].order_line_id}:1", pk=got[1].hold_id or 0).reference == f"commission:{got[1].order_line_id}:1"
+    assert hold_ref(got[1]) == f"commission:{got[1].order_line_id}:1"
 
 
 def test_paid_then_settled_is_available_and_clearing_nets_to_zero(world: World,
@@ -144,7 +148,7 @@ def test_partial_refund_cuts_both_levels_to_the_line_reserve(world: World,
     assert got[1].amount_fen == new_reserve - 300 == 1500
     assert got[1].base_fen == 15_000
     assert pending(world.b) == 1500 and pending(world.a) == 300
-    assert Hold.objects.get(reference__startswith=f"commission:{got[1].order_line_id}:1", pk=got[1].hold_id or 0).reference == f"commission:{line.pk}:1:1500"
+    assert hold_ref(got[1]) == f"commission:{line.pk}:1:1500"
     assert ledger_check() == []
 
 
@@ -245,3 +249,41 @@ def test_fast_click_to_pay_flags(world: World, operator: User) -> None:
     services.policy_change(user=operator, min_click_to_pay_seconds=0)
     order = world.buy()
     assert rows(order.order_no)[1].review_status == Commission.Review.NONE
+
+
+def test_refunds_through_orders_then_settlement_balance(world: World, operator: User) -> None:
+    from trustmart.orders import services as order_services
+
+    enable_level2(operator)
+    order = world.buy(quantity=3)  # 30000 paid: 3000 + 600
+    line = order.lines.get()
+    for n, part in enumerate((7_000, 5_001)):
+        with world.events():
+            order_services.order_refund(order_no=order.order_no, amount_fen=part,
+                                        lines={line.pk: part}, reason="部分退款",
+                                        reference=f"test-refund-{n}")
+        line.refresh_from_db()
+        got = rows(order.order_no)
+        assert got[1].amount_fen + got[2].amount_fen == line.commission_fen
+        assert got[2].amount_fen == 600 * (30_000 - line.refunded_fen) // 30_000
+    assert pending(world.a) + pending(world.b) == line.commission_fen
+    world.settle(order)
+    assert available(world.a) + available(world.b) == line.commission_fen
+    assert clearing() == 0
+    assert ledger_check() == []
+
+
+def test_full_refund_through_orders_cancels(world: World, operator: User) -> None:
+    from trustmart.orders import services as order_services
+
+    enable_level2(operator)
+    order = world.buy()
+    line = order.lines.get()
+    with world.events():
+        order_services.order_refund(order_no=order.order_no, amount_fen=order.total_fen,
+                                    lines={line.pk: line.paid_fen}, reason="全额退款",
+                                    reference="test-full")
+    assert {c.status for c in rows(order.order_no).values()} == {Commission.Status.CANCELLED}
+    assert pending(world.a) == pending(world.b) == 0
+    assert clearing() == 0
+    assert ledger_check() == []
