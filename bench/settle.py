@@ -84,13 +84,16 @@ def _seed(count: int, earners: int) -> dict[str, Any]:
     for start in range(0, count, chunk):
         size = min(chunk, count - start)
         with transaction.atomic():
+            # Numbers set here: the random defaults may collide over 100,000 bulk rows.
             checkouts = Checkout.objects.bulk_create(
-                Checkout(buyer=buyer, status=Checkout.Status.PAID, total_fen=PRICE_FEN,
-                         address=address, expires_at=now, paid_at=now) for _ in range(size))
+                Checkout(checkout_no=f"BC{start + i:012d}", buyer=buyer,
+                         status=Checkout.Status.PAID, total_fen=PRICE_FEN, address=address,
+                         expires_at=now, paid_at=now) for i in range(size))
             orders = Order.objects.bulk_create(
-                Order(checkout=c, buyer=buyer, merchant_id=product.merchant_id,
-                      status=Order.Status.RECEIVED, goods_fen=PRICE_FEN, total_fen=PRICE_FEN,
-                      address=address, paid_at=now) for c in checkouts)
+                Order(order_no=f"BO{start + i:012d}", checkout=c, buyer=buyer,
+                      merchant_id=product.merchant_id, status=Order.Status.RECEIVED,
+                      goods_fen=PRICE_FEN, total_fen=PRICE_FEN, address=address, paid_at=now)
+                for i, c in enumerate(checkouts))
             lines = OrderLine.objects.bulk_create(
                 OrderLine(order=o, sku=sku, product=product, product_name=product.name[:60],
                           unit_price_fen=PRICE_FEN, quantity=1, paid_fen=PRICE_FEN,

@@ -18,6 +18,7 @@ from trustmart.accounts import demo as accounts_demo
 from trustmart.accounts.models import Role, User
 from trustmart.catalog import demo as catalog_demo
 from trustmart.catalog.models import Product
+from trustmart.commissions import demo as commissions_demo
 from trustmart.merchants import demo as merchants_demo
 from trustmart.merchants.models import Merchant
 from trustmart.orders import demo as orders_demo
@@ -62,6 +63,7 @@ def build_demo(seed: int = SEED) -> dict[str, int]:
     # The demo buyer first: it gets an order in every state.
     orders_demo.build(rng, buyers=[by_role[Role.BUYER], *crowd[36:48]], stores=stores,
                       operator=operator)
+    commissions_demo.build(rng, buyers=[by_role[Role.BUYER], *crowd[36:48]], stores=stores)
     return {
         "users": User.objects.count(),
         "merchants": Merchant.objects.count(),

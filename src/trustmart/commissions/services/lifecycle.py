@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 HOLD_KIND = "commission"
 RETURN_KIND = "commission.return"
 LIVE = (Commission.Status.PENDING, Commission.Status.AVAILABLE)
+# Orders that may still get a commission reserve (orders.order_line_commission_set agrees).
+PAYABLE = (Order.Status.PAID, Order.Status.SHIPPED, Order.Status.RECEIVED)
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -177,8 +179,8 @@ def commissions_create_for_order(*, order_no: str) -> list[Commission]:
     """order.paid: compute each line's commissions (at most two levels), hold them in the
     ledger, flag suspicious ones, and tell orders the line's reserve. Idempotent per line."""
     order = Order.objects.select_related("checkout").filter(order_no=order_no).first()
-    if order is None:
-        return []
+    if order is None or order.status not in PAYABLE or order.settled_at is not None:
+        return []  # delivered late: refunded, cancelled or settled already owes nothing
     policy = policy_current()
     created: list[Commission] = []
     lines = (order.lines.filter(store__isnull=False).select_related("store")
