@@ -17,6 +17,7 @@ from trustmart.core.events import Event
 from trustmart.core.models import OutboxEvent
 from trustmart.ledger.models import Hold, Journal
 from trustmart.ledger.selectors import ledger_check
+from trustmart.sharing.models import Visit
 
 from .conftest import World, available, clearing, make_world
 
@@ -106,4 +107,38 @@ def test_racing_withdrawals_never_overdraw(earned: World) -> None:
         user=earned.b, amount_fen=1000, request_id=f"r{i}") for i in range(5)])
     assert sum(isinstance(r, CommissionWithdrawal) for r in results) == 3
     assert available(earned.b) == 0
+    assert ledger_check() == []
+
+
+def test_reject_racing_settlement_delivery_keeps_clearing_at_zero(
+        tworld: World, operator: User) -> None:
+    """A flagged commission is rejected while order.settled is being delivered: whichever
+    runs first, the funded money ends with the merchant and clearing nets to zero."""
+    from trustmart.ledger.models import Purpose
+
+    from .conftest import balance
+
+    for user in (tworld.b, tworld.c):
+        Visit.objects.create(share=tworld.share_a, channel="link", visitor=user, device_id="d")
+    order = tworld.buy()
+    key = f"{handlers.on_order_settled.__module__}.{handlers.on_order_settled.__qualname__}"
+    saved = events._handlers["order.settled"].pop(key)
+    try:
+        tworld.settle(order)
+    finally:
+        events._handlers["order.settled"][key] = saved
+    row = OutboxEvent.objects.get(name="order.settled", payload__order_no=order.order_no)
+    OutboxEvent.objects.filter(pk=row.pk).update(status=OutboxEvent.Status.PENDING)
+    payable = balance("merchant", tworld.merchant.pk, Purpose.MERCHANT_PAYABLE)
+    commission = Commission.objects.get()
+    results = run_all([
+        lambda: events.deliver(row.id),
+        lambda: services.commission_reject(user=operator, commission_id=commission.pk,
+                                           reason="刷单"),
+    ])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    commission.refresh_from_db()
+    assert commission.status == Commission.Status.CANCELLED
+    assert balance("merchant", tworld.merchant.pk, Purpose.MERCHANT_PAYABLE) == payable + 1000
+    assert clearing() == 0
     assert ledger_check() == []
