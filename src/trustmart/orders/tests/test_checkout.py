@@ -54,7 +54,7 @@ def test_checkout_splits_by_merchant_with_totals_in_fen(
     line = mine.lines.get()
     assert (line.product_name, line.spec_key, line.unit_price_fen, line.quantity,
             line.paid_fen, line.commission_bps) == (sku.product.name, sku.spec_key, 19_900, 2,
-                                                    39_800, 1_000)
+                                                    39_800, 0)  # bought directly: no sharer
     assert line.batch is not None and line.image_url
     assert mine.address["province"] == "浙江" and mine.buyer_note == "请尽快发货"
     assert (stock(sku), stock(other_sku)) == (8, 47)
