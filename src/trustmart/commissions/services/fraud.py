@@ -6,13 +6,11 @@ an operator to review, with the reason codes below. Each check is one query.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from trustmart.accounts.models import User
 from trustmart.orders.models import Address, Order
 from trustmart.payments.models import Payment
 from trustmart.payments.selectors import checkout_reference
-from trustmart.sharing.models import Share, Visit
+from trustmart.sharing.selectors import devices_of_user, last_visit_at
 
 SHARED_DEVICE = "shared_device"
 ADDRESS_MOBILE = "address_mobile"
@@ -20,13 +18,6 @@ EARNER_ADDRESS = "earner_address"
 SAME_PAYER = "same_payer"
 FAST_CLICK_TO_PAY = "fast_click_to_pay"
 REASONS = (SHARED_DEVICE, ADDRESS_MOBILE, EARNER_ADDRESS, SAME_PAYER, FAST_CLICK_TO_PAY)
-
-
-def devices_of_user(*, user_id: int) -> set[str]:
-    """Device ids a user was seen with: the ones their share visits came from.
-    (Local stand-in for ``sharing.selectors.devices_of_user`` until sharing provides it.)"""
-    return set(Visit.objects.filter(visitor_id=user_id).exclude(device_id="")
-               .values_list("device_id", flat=True))
 
 
 def _norm(text: object) -> str:
@@ -43,14 +34,6 @@ def _payers(order: Order) -> set[int]:
         purpose=Payment.Purpose.CHECKOUT, status=Payment.Status.SUCCEEDED,
         reference=checkout_reference(order.checkout.checkout_no)).values_list("payer_id",
                                                                               flat=True))
-
-
-def _last_visit_at(buyer_id: int, share_code: str, before: datetime) -> datetime | None:
-    share_id = Share.objects.filter(code=share_code).values_list("pk", flat=True).first()
-    if share_id is None:
-        return None
-    return (Visit.objects.filter(share_id=share_id, visitor_id=buyer_id, created_at__lte=before)
-            .order_by("-created_at").values_list("created_at", flat=True).first())
 
 
 def fraud_reasons(*, order: Order, earners: list[int], share_code: str,
@@ -77,8 +60,8 @@ def fraud_reasons(*, order: Order, earners: list[int], share_code: str,
         if earner in payers:
             reasons.add(SAME_PAYER)
     if share_code and min_click_to_pay_seconds and order.paid_at is not None:
-        visited = _last_visit_at(order.buyer_id, share_code, order.paid_at)
-        if visited is not None and (order.paid_at - visited).total_seconds() \
-                < min_click_to_pay_seconds:
+        visited = last_visit_at(user_id=order.buyer_id, share_code=share_code)
+        if visited is not None and visited <= order.paid_at \
+                and (order.paid_at - visited).total_seconds() < min_click_to_pay_seconds:
             reasons.add(FAST_CLICK_TO_PAY)
     return sorted(reasons)
