@@ -233,6 +233,13 @@ def commissions_release_for_order(*, order_no: str, lines: list[dict[str, Any]])
         mine = by_line.get(line_id, {})
         funded = line.get("commission_fen")
         if funded is not None:
+            live = sum(c.amount_fen for c in mine.values() if c.status in LIVE)
+            if int(funded) < live and "paid_fen" in line and "refunded_fen" in line:
+                # A refund's event has not reached us yet: apply what settlement knows first,
+                # so nothing is released on refunded money.
+                _adjust_line(mine, paid_fen=int(line["paid_fen"]),
+                             total_refunded_fen=int(line["refunded_fen"]),
+                             commission_fen=int(funded))
             Commission.objects.filter(order_line_id=line_id, funded=False).update(funded=True)
             for commission in mine.values():
                 commission.funded = True
@@ -272,19 +279,25 @@ def commissions_adjust_for_refund(*, order_no: str, lines: list[dict[str, Any]] 
         return
     for line in lines:
         mine = by_line.get(int(line["line_id"]), {})
-        if not mine:
-            continue
-        paid, refunded = int(line["paid_fen"]), int(line["total_refunded_fen"])
-        first, second = mine.get(1), mine.get(2)
+        if mine:
+            _adjust_line(mine, paid_fen=int(line["paid_fen"]),
+                         total_refunded_fen=int(line["total_refunded_fen"]),
+                         commission_fen=int(line["commission_fen"]))
 
-        def live_amount(c: Commission | None) -> int:
-            return c.amount_fen if c is not None and c.status in LIVE else 0
 
-        split = after_refund(level1_fen=live_amount(first), level2_fen=live_amount(second),
-                             level2_initial_fen=(second.initial_fen if second is not None
-                                                 and second.status in LIVE else 0),
-                             line_commission_fen=int(line["commission_fen"]), paid_fen=paid,
-                             total_refunded_fen=refunded)
-        for maybe, amount in ((first, split.level1_fen), (second, split.level2_fen)):
-            if maybe is not None:
-                _reduce(maybe, amount_fen=amount, base_fen=max(paid - refunded, 0))
+def _adjust_line(mine: dict[int, Commission], *, paid_fen: int, total_refunded_fen: int,
+                 commission_fen: int) -> None:
+    """Cut a line's pending commissions so they sum to its reserve ``commission_fen``."""
+    first, second = mine.get(1), mine.get(2)
+
+    def live_amount(c: Commission | None) -> int:
+        return c.amount_fen if c is not None and c.status in LIVE else 0
+
+    split = after_refund(level1_fen=live_amount(first), level2_fen=live_amount(second),
+                         level2_initial_fen=(second.initial_fen if second is not None
+                                             and second.status in LIVE else 0),
+                         line_commission_fen=commission_fen, paid_fen=paid_fen,
+                         total_refunded_fen=total_refunded_fen)
+    for maybe, amount in ((first, split.level1_fen), (second, split.level2_fen)):
+        if maybe is not None:
+            _reduce(maybe, amount_fen=amount, base_fen=max(paid_fen - total_refunded_fen, 0))

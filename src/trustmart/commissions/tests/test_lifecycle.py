@@ -287,3 +287,35 @@ def test_full_refund_through_orders_cancels(world: World, operator: User) -> Non
     assert pending(world.a) == pending(world.b) == 0
     assert clearing() == 0
     assert ledger_check() == []
+
+
+def test_refund_event_arriving_after_settlement_changes_nothing_twice(
+        world: World, operator: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refund's event is late (a queue reordered it): settlement's payload already carries
+    the cut reserve, so the release is cut first; the late event then finds nothing to do."""
+    from trustmart.commissions import handlers
+    from trustmart.core import events
+    from trustmart.core.models import OutboxEvent
+    from trustmart.orders import services as order_services
+
+    enable_level2(operator)
+    order = world.buy(quantity=2)  # 20000: 2000 + 400
+    line = order.lines.get()
+    key = f"{handlers.on_order_refunded.__module__}.{handlers.on_order_refunded.__qualname__}"
+    monkeypatch.delitem(events._handlers["order.refunded"], key)
+    with world.events():
+        order_services.order_refund(order_no=order.order_no, amount_fen=5000,
+                                    lines={line.pk: 5000}, reason="部分退款",
+                                    reference="late-refund")
+    monkeypatch.undo()
+    world.settle(order)
+    line.refresh_from_db()
+    got = rows(order.order_no)
+    assert got[1].amount_fen + got[2].amount_fen == line.commission_fen == 1800
+    assert got[2].amount_fen == 300
+    assert {c.status for c in got.values()} == {Commission.Status.AVAILABLE}
+    late = OutboxEvent.objects.get(name="order.refunded", payload__reference="late-refund")
+    handlers.on_order_refunded(events.Event(late.id, late.name, late.payload, late.created_at))
+    assert available(world.b) == 1500 and available(world.a) == 300
+    assert clearing() == 0
+    assert ledger_check() == []
