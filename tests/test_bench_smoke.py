@@ -32,3 +32,15 @@ def test_hello_benchmark_prints_a_json_result() -> None:
     assert result["bench"] == "hello"
     assert result["value"] > 0
     assert result["baseline"] > 0
+
+
+def test_settle_benchmark_runs_small() -> None:
+    env = {key: value for key, value in os.environ.items() if key not in NOT_INHERITED}
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "settle", "--count", "40", "--earners", "5"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert result["bench"] == "settle" and result["count"] == 40
+    assert result["value"] > 0 and result["baseline"] > 0

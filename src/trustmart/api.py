@@ -14,6 +14,7 @@ from trustmart.accounts.api import router as accounts_router
 from trustmart.aftersales.api import router as aftersales_router
 from trustmart.catalog.api import router as catalog_router
 from trustmart.catalog.search_api import router as search_router
+from trustmart.commissions.api import router as commissions_router
 from trustmart.core.errors import DomainError, InvalidInput, NotAuthenticated, NotFound
 from trustmart.ledger.api import router as ledger_router
 from trustmart.logistics.api import router as logistics_router
@@ -49,6 +50,7 @@ api.add_router("/orders", orders_router)
 api.add_router("/payments", payments_router)
 api.add_router("/logistics", logistics_router)
 api.add_router("/aftersales", aftersales_router)
+api.add_router("/commissions", commissions_router)
 
 
 def _respond(request: HttpRequest, error: DomainError) -> HttpResponse:

@@ -26,6 +26,7 @@ urlpatterns = [
     path("pay/", include("trustmart.payments.urls")),
     path("", include("trustmart.logistics.urls")),
     path("", include("trustmart.aftersales.urls")),
+    path("", include("trustmart.commissions.urls")),
     path("", include("trustmart.web.urls")),
 ]
 

@@ -141,7 +141,10 @@ def test_store_to_settlement(page: Any, shot: Any, make_user: Callable[..., User
     order.refresh_from_db()
     assert order.status == Order.Status.COMPLETED
     fee = apply_bps(order.total_fen, settings.PLATFORM_FEE_BPS, rounding=Rounding.HALF_UP)
-    net = order.total_fen - fee
+    # The store's commission (reserved on the line when the order was paid) went to clearing.
+    commission = sum(order.lines.values_list("commission_fen", flat=True))
+    assert commission > 0
+    net = order.total_fen - fee - commission
     assert fee > 0 and merchant_payable_fen(merchant=merchant) == net
 
     # The merchant sees the net amount on the payable page.

@@ -6,3 +6,6 @@ class CommissionsConfig(AppConfig):
     name = "trustmart.commissions"
     label = "commissions"
     verbose_name = _("Commissions")
+
+    def ready(self) -> None:
+        from . import handlers  # noqa: F401  (subscribes to order events)

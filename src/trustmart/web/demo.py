@@ -20,6 +20,7 @@ from trustmart.aftersales import demo as aftersales_demo
 from trustmart.aftersales.models import Case
 from trustmart.catalog import demo as catalog_demo
 from trustmart.catalog.models import Product
+from trustmart.commissions import demo as commissions_demo
 from trustmart.merchants import demo as merchants_demo
 from trustmart.merchants.models import Merchant
 from trustmart.orders import demo as orders_demo
@@ -68,6 +69,7 @@ def build_demo(seed: int = SEED) -> dict[str, int]:
     orders_demo.build(rng, buyers=[by_role[Role.BUYER], *crowd[36:48]], stores=stores,
                       operator=operator)
     aftersales_demo.build(rng, buyer=by_role[Role.BUYER], operator=operator)
+    commissions_demo.build(rng, buyers=[by_role[Role.BUYER], *crowd[36:48]], stores=stores)
     return {
         "users": User.objects.count(),
         "merchants": Merchant.objects.count(),
