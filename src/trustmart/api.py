@@ -19,6 +19,7 @@ from trustmart.logistics.api import router as logistics_router
 from trustmart.merchants.api import router as merchants_router
 from trustmart.orders.api import router as orders_router
 from trustmart.payments.api import router as payments_router
+from trustmart.reviews.api import router as reviews_router
 from trustmart.stores.api import router as stores_router
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ api.add_router("/stores", stores_router)
 api.add_router("/orders", orders_router)
 api.add_router("/payments", payments_router)
 api.add_router("/logistics", logistics_router)
+api.add_router("/reviews", reviews_router)
 
 
 def _respond(request: HttpRequest, error: DomainError) -> HttpResponse:

@@ -102,7 +102,7 @@ def test_refunded_line_is_refused(buyer: User, order: Order) -> None:
 def test_invalid_input(buyer: User, order: Order, fields: dict[str, object],
                        field: str) -> None:
     with pytest.raises(InvalidInput) as exc:
-        write(buyer, order, **fields)
+        write(buyer, order, **fields)  # type: ignore[arg-type]
     assert field in exc.value.fields
     assert not Review.objects.exists()
 
