@@ -23,6 +23,7 @@ from trustmart.merchants.models import Merchant
 from trustmart.orders import demo as orders_demo
 from trustmart.orders.models import Order
 from trustmart.payments import demo as payments_demo
+from trustmart.reviews import demo as reviews_demo
 from trustmart.stores import demo as stores_demo
 from trustmart.stores.models import Store
 
@@ -60,8 +61,9 @@ def build_demo(seed: int = SEED) -> dict[str, int]:
     store_owners = [by_role[Role.STORE_OWNER], by_role[Role.INFLUENCER], *crowd[6:36]]
     stores = stores_demo.build(rng, owners=store_owners, products=products)
     # The demo buyer first: it gets an order in every state.
-    orders_demo.build(rng, buyers=[by_role[Role.BUYER], *crowd[36:48]], stores=stores,
-                      operator=operator)
+    buyers = [by_role[Role.BUYER], *crowd[36:48]]
+    orders_demo.build(rng, buyers=buyers, stores=stores, operator=operator)
+    reviews_demo.build(rng, buyers=buyers, merchants=merchants, stores=stores)
     return {
         "users": User.objects.count(),
         "merchants": Merchant.objects.count(),
