@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from trustmart.accounts.models import User
@@ -21,8 +22,10 @@ from .levels import all_levels
 from .models import SubjectType
 
 PAGE_SIZE = 10
-FILTER_LABELS = (("all", "All"), ("images", "With pictures"), ("positive", "Positive"),
-                 ("neutral", "Neutral"), ("negative", "Negative"), ("followup", "Follow-ups"))
+FILTER_LABELS = (("all", gettext_lazy("All")), ("images", gettext_lazy("With pictures")),
+                 ("positive", gettext_lazy("Positive")), ("neutral", gettext_lazy("Neutral")),
+                 ("negative", gettext_lazy("Negative")),
+                 ("followup", gettext_lazy("Follow-ups")))
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
@@ -48,7 +51,7 @@ def product_reviews(request: HttpRequest, product_id: int) -> HttpResponse:
     summary = selectors.product_review_summary(product_id=product_id)
     counts = summary.filter_counts()
     context = {"product": product, "page": page, "summary": summary, "current": current,
-               "filters": [(key, _(label), counts[key]) for key, label in FILTER_LABELS]}
+               "filters": [(key, label, counts[key]) for key, label in FILTER_LABELS]}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "reviews/_review_list.html", context)
     return render(request, "reviews/product_reviews.html", context)
