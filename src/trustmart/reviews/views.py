@@ -101,7 +101,7 @@ def write(request: HttpRequest, line_id: int) -> HttpResponse:
         except DomainError as exc:
             if exc.status == 404:
                 return _not_found(request)
-            form_error(form, exc, aliases={"images": "text"})
+            form_error(form, exc)
         else:
             messages.success(request, _("Thank you for your review!"))
             return redirect(f"/products/{review.product_id}/reviews")
@@ -123,7 +123,7 @@ def follow_up(request: HttpRequest, review_id: int) -> HttpResponse:
                                       text=form.cleaned_data["text"],
                                       images=request.FILES.getlist("images"))
         except DomainError as exc:
-            form_error(form, exc, aliases={"images": "text"})
+            form_error(form, exc)
         else:
             messages.success(request, _("Your follow-up review is posted."))
             return redirect("reviews:mine")

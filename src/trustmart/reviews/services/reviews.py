@@ -85,8 +85,8 @@ def _save_images(review: Review, images: list[bytes], *, followup: bool = False)
         image.save()
 
 
-def _lock_line(line_id: int) -> OrderLine | None:
-    return (OrderLine.objects.select_related("order").filter(pk=line_id).first())
+def _line_get(line_id: int) -> OrderLine | None:
+    return OrderLine.objects.select_related("order").filter(pk=line_id).first()
 
 
 def review_refusal(*, line: OrderLine) -> Conflict | None:
@@ -115,7 +115,7 @@ def review_create(*, buyer: User, line_id: int, rating: str, description_stars: 
                   anonymous: bool = False,
                   images: Sequence[UploadedFile] | None = None) -> Review:
     """The buyer reviews one line of a received or completed order, once."""
-    line = _lock_line(line_id)
+    line = _line_get(line_id)
     if line is None or not buyer.is_authenticated or line.order.buyer_id != buyer.pk:
         raise _line_not_found()
     if rating not in Rating.values:
@@ -211,7 +211,7 @@ def review_default_record(*, line_id: int) -> Review | None:
     due = ReviewDue.objects.select_for_update().filter(line_id=line_id).first()
     if due is None:
         return None
-    line = _lock_line(line_id)
+    line = _line_get(line_id)
     if line is None:
         due.delete()
         return None

@@ -159,3 +159,22 @@ def test_credit_pages(buyer: User, order: Order, merchant: Merchant, shop: Store
     assert b'data-testid="credit-badge-store"' in store_page.content
     profile = client.get(f"/u/{buyer.pk}/")
     assert b'data-testid="credit-badge-user"' in profile.content
+
+
+def test_bad_picture_is_shown_on_the_form(buyer: User, order: Order) -> None:
+    from trustmart.catalog.tests.factories import pdf_upload
+
+    line = order.lines.get()
+    response = logged_in(buyer).post(f"/my/reviews/write/{line.pk}/", {
+        "rating": "positive", "description_stars": "5", "service_stars": "5",
+        "logistics_stars": "5", "images": [pdf_upload()]})
+    assert response.status_code == 200 and b"form-error" in response.content
+    assert not Review.objects.exists()
+
+
+def test_buyer_sees_why_a_review_was_hidden(buyer: User, order: Order,
+                                            operator: User) -> None:
+    review = make_review(buyer, order)
+    services.review_hide(operator=operator, review_id=review.pk, reason="含联系方式")
+    page = logged_in(buyer).get("/my/reviews/")
+    assert b'data-testid="hidden-note"' in page.content and "含联系方式".encode() in page.content
