@@ -20,6 +20,7 @@ from trustmart.merchants.api import router as merchants_router
 from trustmart.orders.api import router as orders_router
 from trustmart.payments.api import router as payments_router
 from trustmart.reviews.api import router as reviews_router
+from trustmart.sharing.api import router as sharing_router
 from trustmart.stores.api import router as stores_router
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ api.add_router("/merchants", merchants_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/search", search_router)
 api.add_router("/stores", stores_router)
+api.add_router("/sharing", sharing_router)
 api.add_router("/orders", orders_router)
 api.add_router("/payments", payments_router)
 api.add_router("/logistics", logistics_router)

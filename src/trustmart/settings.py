@@ -228,6 +228,11 @@ LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
+# Absolute links in share kits, posters and Open Graph tags; empty: taken from the request.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+# A repeat visit through one share from the same device or user inside this window is
+# recorded but not counted.
+SHARING_BURST_WINDOW_MINUTES = env_int("SHARING_BURST_WINDOW_MINUTES", 30)
 
 # --- i18n: Simplified Chinese first, English complete -------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("trustmart.catalog.urls")),
     path("search/", include("trustmart.catalog.search_urls")),
     path("", include("trustmart.stores.urls")),
+    path("", include("trustmart.sharing.urls")),
     path("", include("trustmart.orders.urls")),
     path("", include("trustmart.orders.urls_payable")),
     path("pay/", include("trustmart.payments.urls")),

@@ -68,3 +68,11 @@ def is_operator(user: User | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     return bool(user.is_staff) or user_has_role(user, Role.OPERATOR)
+
+
+def require_operator(user: User | AnonymousUser) -> User:
+    """The operator, or NotFound: operator pages and endpoints do not exist for anyone else
+    (404, never 403). Every operator-only selector, service and endpoint calls this."""
+    if not user.is_authenticated or not is_operator(user):
+        raise NotFound()
+    return user

@@ -11,22 +11,12 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from trustmart.accounts.auth import token_or_session
-from trustmart.accounts.models import Role, User
-from trustmart.accounts.selectors import user_has_role
-from trustmart.core.errors import NotFound
+from trustmart.accounts.selectors import require_operator
 
 from . import selectors
 from .models import Account, Entry
 
 router = Router(tags=["ledger"], auth=token_or_session)
-
-
-def operator_required(request: HttpRequest) -> User:
-    """The ledger is visible to operators only; to anyone else it does not exist (404)."""
-    user: User = request.auth  # type: ignore[attr-defined]
-    if not (user.is_staff or user_has_role(user, Role.OPERATOR)):
-        raise NotFound()
-    return user
 
 
 class AccountOut(Schema):
@@ -77,14 +67,14 @@ class StatementLineOut(Schema):
 @paginate
 def account_list(request: HttpRequest, owner_type: str | None = None,
                  owner_id: int | None = None, purpose: str | None = None) -> QuerySet[Account]:
-    operator_required(request)
+    require_operator(request.auth)  # type: ignore[attr-defined]
     return selectors.account_list(owner_type=owner_type, owner_id=owner_id, purpose=purpose)
 
 
 @router.get("/accounts/{account_id}", response=AccountOut,
             summary="One ledger account with its balances (operators only)")
 def account_detail(request: HttpRequest, account_id: int) -> Account:
-    operator_required(request)
+    require_operator(request.auth)  # type: ignore[attr-defined]
     return selectors.account_get(account_id=account_id)
 
 
@@ -92,6 +82,6 @@ def account_detail(request: HttpRequest, account_id: int) -> Account:
             summary="An account's entries, newest first, with the running balance after each")
 @paginate
 def account_statement(request: HttpRequest, account_id: int) -> QuerySet[Entry]:
-    operator_required(request)
+    require_operator(request.auth)  # type: ignore[attr-defined]
     account = selectors.account_get(account_id=account_id)
     return selectors.account_statement(account=account, newest_first=True)

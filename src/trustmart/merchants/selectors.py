@@ -13,7 +13,7 @@ from django.apps import apps
 from django.db.models import Model, Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from trustmart.accounts.selectors import is_operator
+from trustmart.accounts.selectors import is_operator, require_operator
 from trustmart.core.errors import NotFound
 from trustmart.ledger.models import Account, Purpose
 from trustmart.ledger.selectors import account_find
@@ -214,8 +214,3 @@ def invitations_of_merchant(*, merchant: Merchant) -> QuerySet[StaffInvitation]:
 
 
 # --- operators --------------------------------------------------------------------------------
-def require_operator(user: User | AnonymousUser) -> User:
-    """The operator, or NotFound: operator pages and endpoints do not exist for anyone else."""
-    if not user.is_authenticated or not is_operator(user):
-        raise NotFound()
-    return user

@@ -7,11 +7,17 @@ escrow hold, and the settlement journal (whose reference ``order:<no>:settle`` i
 idempotency key). If anything fails in between, all of it rolls back and the next run starts
 from a clean "received" order.
 
-Refunds: ``refunded_fen`` (money already returned to the buyer from escrow by the refund path)
-reduces what is settled. The hold is still posted in full, so escrow receives the whole
-payment and pays out ``total - refunded`` here; the refunded part left escrow through its own
-journal. The platform fee is charged on what is actually settled (on the total when nothing was
-refunded, as the contract states).
+Refunds: ``refunded_fen`` (money already returned to the buyer from escrow by
+``order_refund``) reduces what is settled. The hold is posted in full (here, or already by the
+first refund), so escrow receives the whole payment and pays out ``total - refunded`` here; the
+refunded part left escrow through its own journal. The platform fee is charged on what is
+actually settled (on the total when nothing was refunded).
+
+Commissions: the sum of the lines' ``commission_fen`` (what the commissions app reserved for
+sharers, already scaled down by refunds) goes to the platform's commission clearing account
+in the same journal; the merchant's payable receives ``settled - fee - commission``. The
+commissions app then releases each sharer's pending commission out of clearing on
+``order.settled``.
 
 Withdrawals are sandbox payouts (merchant_payable → external_payout). The orders app may not
 add models for them, so each withdrawal is only a ledger journal of kind
@@ -37,7 +43,7 @@ from trustmart.core.errors import Conflict, NotFound, invalid
 from trustmart.core.events import publish
 from trustmart.core.jobs import job
 from trustmart.core.money import Rounding, apply_bps, format_fen
-from trustmart.ledger.models import Account, Entry, Journal, Purpose
+from trustmart.ledger.models import Account, Entry, Hold, Journal, Purpose
 from trustmart.ledger.selectors import account_find, account_statement
 from trustmart.ledger.services import (
     InsufficientFunds,
@@ -49,7 +55,7 @@ from trustmart.ledger.services import (
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_for_staff
 
-from .models import Order
+from .models import Order, OrderLine
 from .services import order_transition
 
 logger = logging.getLogger(__name__)
@@ -77,31 +83,49 @@ def settlement_amounts(order: Order) -> tuple[int, int]:
     return settled, apply_bps(settled, settings.PLATFORM_FEE_BPS, rounding=Rounding.HALF_UP)
 
 
-def _settle_ledger(order: Order, *, settled_fen: int, fee_fen: int) -> None:
-    """Post the escrow hold, then split the order's money between merchant and platform."""
+def commission_clearing_account() -> Account:
+    """The platform's pass-through account for sharers' commissions (may go negative while
+    pending commissions are held from it)."""
+    return _platform(Purpose.COMMISSION_CLEARING)
+
+
+def _settle_ledger(order: Order, *, settled_fen: int, fee_fen: int,
+                   commission_fen: int) -> None:
+    """Post the escrow hold, then split the order's money between merchant, sharers and
+    platform."""
     if order.escrow_hold_id is None:
         raise Conflict(_("This order has no escrow to settle."), code="no_escrow_hold")
-    hold_post(hold_id=order.escrow_hold_id)
+    if Hold.objects.filter(pk=order.escrow_hold_id, status=Hold.Status.PENDING).exists():
+        hold_post(hold_id=order.escrow_hold_id)
     if settled_fen <= 0:
         return  # fully refunded: nothing is left in escrow for anyone
-    legs = [Leg.debit(_platform(Purpose.PLATFORM_ESCROW), settled_fen),
-            Leg.credit(_payable(order.merchant_id), settled_fen - fee_fen)]
+    merchant_fen = settled_fen - fee_fen - commission_fen
+    if merchant_fen < 0:
+        raise Conflict(_("Fee and commissions exceed what this order settles."),
+                       code="commission_exceeds_settlement")
+    legs = [Leg.debit(_platform(Purpose.PLATFORM_ESCROW), settled_fen)]
+    if merchant_fen:
+        legs.append(Leg.credit(_payable(order.merchant_id), merchant_fen))
     if fee_fen:
         legs.append(Leg.credit(_platform(Purpose.PLATFORM_REVENUE), fee_fen))
+    if commission_fen:
+        legs.append(Leg.credit(commission_clearing_account(), commission_fen))
     post(entries=legs, kind=SETTLE_KIND, reference=settle_reference(order.order_no),
          memo=f"order {order.order_no}")
 
 
-def _settled_payload(order: Order, *, fee_fen: int) -> dict[str, Any]:
+def _settled_payload(order: Order, *, fee_fen: int, lines: list[OrderLine]) -> dict[str, Any]:
     return {
         "order_no": order.order_no,
         "merchant_id": order.merchant_id,
+        "buyer_id": order.buyer_id,
         "total_fen": order.total_fen,
         "fee_fen": fee_fen,
         "lines": [
             {"line_id": line.pk, "paid_fen": line.paid_fen, "store_id": line.store_id,
-             "share_code": line.share_code, "commission_bps": line.commission_bps}
-            for line in order.lines.order_by("pk")
+             "share_code": line.share_code, "commission_bps": line.commission_bps,
+             "commission_fen": line.commission_fen, "refunded_fen": line.refunded_fen}
+            for line in lines
         ],
     }
 
@@ -127,12 +151,16 @@ def order_settle(*, order_no: str) -> bool:
         if order is None or not _is_due(order, now):
             return False  # another run holds it, or it is not (or no longer) due
         settled_fen, fee_fen = settlement_amounts(order)
+        lines = list(order.lines.order_by("pk"))
+        commission_fen = sum(line.commission_fen for line in lines)
         if not order_transition(order, Order.Status.COMPLETED, kind="settled",
                                 note=f"{format_fen(settled_fen)}", settled_at=now,
-                                completed_at=now, platform_fee_fen=fee_fen):
+                                completed_at=now, platform_fee_fen=fee_fen,
+                                commission_fen=commission_fen):
             return False
-        _settle_ledger(order, settled_fen=settled_fen, fee_fen=fee_fen)
-        publish("order.settled", _settled_payload(order, fee_fen=fee_fen))
+        _settle_ledger(order, settled_fen=settled_fen, fee_fen=fee_fen,
+                       commission_fen=commission_fen)
+        publish("order.settled", _settled_payload(order, fee_fen=fee_fen, lines=lines))
     return True
 
 
@@ -174,7 +202,8 @@ def merchant_settled_orders(*, merchant: Merchant, limit: int = 50) -> QuerySet[
     """The newest settled orders, each with ``net_fen`` (what the merchant received)."""
     return (
         Order.objects.filter(merchant=merchant, settled_at__isnull=False)
-        .annotate(net_fen=F("total_fen") - F("refunded_fen") - F("platform_fee_fen"))
+        .annotate(net_fen=F("total_fen") - F("refunded_fen") - F("platform_fee_fen")
+                  - F("commission_fen"))
         .order_by("-settled_at", "-pk")[:limit]
     )
 

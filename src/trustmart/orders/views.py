@@ -15,6 +15,7 @@ from trustmart.core.errors import DomainError, NotFound
 from trustmart.core.forms import form_error
 from trustmart.core.money import format_fen
 from trustmart.merchants.selectors import merchants_of_user
+from trustmart.sharing.selectors import session_share
 
 from . import selectors, services
 from .forms import AddressForm, CartAddForm, ShippingRuleForm
@@ -158,7 +159,8 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.cart_line_add(user=request.user, sku_id=data["sku_id"],
-                                   quantity=data["quantity"] or 1, store_id=data["store_id"])
+                                   quantity=data["quantity"] or 1, store_id=data["store_id"],
+                                   share_code=session_share(request))
         except DomainError as exc:
             error = str(exc.message)
     if request.htmx:  # type: ignore[attr-defined]

@@ -13,10 +13,11 @@ from . import services
 
 @subscribe("order.refunded")
 def refund_order(event: Event) -> None:
-    """An order was refunded before shipment (orders already voided its escrow hold): give the
-    buyer the money back through the provider that took it. The provider is called after this
-    transaction commits, never inside it."""
+    """An order was refunded, in full or in part (orders already took the money out of
+    escrow): give the buyer that money back through the provider that took it. The provider is
+    called after this transaction commits, never inside it."""
     payload = event.payload
     services.order_refund_issue(order_no=str(payload["order_no"]),
                                 checkout_no=str(payload["checkout_no"]),
-                                amount_fen=int(payload["amount_fen"]))
+                                amount_fen=int(payload["amount_fen"]),
+                                reference=payload.get("reference"))

@@ -13,10 +13,11 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.models import User
+from trustmart.accounts.selectors import require_operator
 from trustmart.catalog.models import Product
 from trustmart.catalog.selectors import product_visible_get
 from trustmart.core.errors import NotFound
-from trustmart.merchants.selectors import merchant_for_staff, merchant_public, require_operator
+from trustmart.merchants.selectors import merchant_for_staff, merchant_public
 from trustmart.orders.models import Order, OrderLine
 from trustmart.stores.models import Store
 

@@ -44,6 +44,8 @@ class Share(models.Model):
     root = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")  # null on a root share itself
     depth = models.PositiveSmallIntegerField(default=0)
+    # The device the share was made on (anti-fraud: a buyer on the sharer's own device).
+    device_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -71,14 +73,19 @@ class Visit(models.Model):
     visitor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="+")
     device_id = models.CharField(max_length=64, blank=True)
+    # "u<user id>" for a logged-in visitor, else "d<device id>": one person, for unique counts.
+    visitor_key = models.CharField(max_length=80, blank=True)
     counted = models.BooleanField(default=True)
+    # The visitor's first visit through any share: this share brought a new visitor.
+    first_visit = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("share visit")
         verbose_name_plural = _("share visits")
         indexes = [models.Index(fields=["share", "created_at"], name="visit_share_idx"),
-                   models.Index(fields=["device_id", "created_at"], name="visit_device_idx")]
+                   models.Index(fields=["device_id", "created_at"], name="visit_device_idx"),
+                   models.Index(fields=["visitor", "created_at"], name="visit_visitor_idx")]
 
     def __str__(self) -> str:
         return f"{self.share_id}@{self.created_at:%Y-%m-%d %H:%M}"
@@ -105,3 +112,56 @@ class Binding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.buyer_id}->{self.sharer_id}"
+
+
+class BindingMode(models.TextChoices):
+    LATEST = "latest", _("Latest share wins, for a number of days")
+    FIRST = "first", _("First binding is permanent")
+
+
+class SharingPolicy(models.Model):
+    """The platform's one row of sharing rules (pk 1), edited by operators."""
+
+    binding_mode = models.CharField(_("binding mode"), max_length=10,
+                                    choices=BindingMode.choices, default=BindingMode.LATEST)
+    binding_days = models.PositiveSmallIntegerField(_("binding days"), default=15)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("sharing policy")
+        verbose_name_plural = _("sharing policy")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="sharing_policy_single"),
+                       models.CheckConstraint(condition=Q(binding_days__gte=1,
+                                                          binding_days__lte=365),
+                                              name="sharing_policy_days_range")]
+
+    def __str__(self) -> str:
+        return f"{self.binding_mode}/{self.binding_days}"
+
+
+class ShareSale(models.Model):
+    """One paid order line bought through a share: the tree's orders and sales figures.
+
+    Written by the ``order.paid`` handler and reduced by ``order.refunded``; one row per line
+    (unique), so a redelivered event changes nothing.
+    """
+
+    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="sales")
+    line_id = models.BigIntegerField(unique=True)
+    order_no = models.CharField(max_length=32)
+    paid_fen = models.BigIntegerField(default=0)
+    refunded_fen = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sale through a share")
+        verbose_name_plural = _("sales through shares")
+        indexes = [models.Index(fields=["share"], name="share_sale_share_idx")]
+        constraints = [models.CheckConstraint(condition=Q(refunded_fen__gte=0,
+                                                          refunded_fen__lte=models.F("paid_fen")),
+                                              name="share_sale_refund_bounded")]
+
+    def __str__(self) -> str:
+        return f"{self.share_id}:{self.line_id}"

@@ -13,4 +13,6 @@ def site(request: HttpRequest) -> dict[str, object]:
         "demo_accounts": DEMO_ACCOUNTS if settings.DEMO_MODE else [],
         "demo_password": DEMO_PASSWORD if settings.DEMO_MODE else "",
         "url_name": match.view_name if match else "",
+        # Absolute links (Open Graph tags): SITE_URL when set, else this request's origin.
+        "site_url": settings.SITE_URL or f"{request.scheme}://{request.get_host()}",
     }

@@ -24,12 +24,14 @@ from trustmart.orders import demo as orders_demo
 from trustmart.orders.models import Order
 from trustmart.payments import demo as payments_demo
 from trustmart.reviews import demo as reviews_demo
+from trustmart.sharing import demo as sharing_demo
+from trustmart.sharing.models import Share
 from trustmart.stores import demo as stores_demo
 from trustmart.stores.models import Store
 
 SEED = 20261122
 MEDIA_FOLDERS = ("avatars", "merchant-papers", "merchant-logos", "product-images",
-                 "certificates", "store-avatars")
+                 "certificates", "store-avatars", "posters")
 
 
 def demo_exists() -> bool:
@@ -60,6 +62,7 @@ def build_demo(seed: int = SEED) -> dict[str, int]:
 
     store_owners = [by_role[Role.STORE_OWNER], by_role[Role.INFLUENCER], *crowd[6:36]]
     stores = stores_demo.build(rng, owners=store_owners, products=products)
+    sharing_demo.build(rng, stores=stores, products=products, crowd=crowd[20:60])
     # The demo buyer first: it gets an order in every state.
     buyers = [by_role[Role.BUYER], *crowd[36:48]]
     orders_demo.build(rng, buyers=buyers, stores=stores, operator=operator)
@@ -69,5 +72,6 @@ def build_demo(seed: int = SEED) -> dict[str, int]:
         "merchants": Merchant.objects.count(),
         "products": Product.objects.count(),
         "stores": Store.objects.count(),
+        "shares": Share.objects.count(),
         "orders": Order.objects.count(),
     }

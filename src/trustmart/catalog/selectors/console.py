@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.accounts.selectors import require_operator
 from trustmart.core.errors import NotFound
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_for_staff, merchants_of_user
@@ -23,7 +24,7 @@ from ..models import (
     Sku,
 )
 from .pages import ProductPage, _main_image, _page_qs, product_page_of
-from .rules import _product_not_found, _require_operator
+from .rules import _product_not_found
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -114,7 +115,7 @@ def revision_pending_of(*, product: Product) -> ProductRevision | None:
 def products_for_operator(*, user: User | AnonymousUser, status: str = Product.Status.PENDING,
                           query: str = "") -> QuerySet[Product]:
     """The review queue (pending, oldest first) or products of another status, newest first."""
-    _require_operator(user)
+    require_operator(user)
     qs = Product.objects.filter(status=status).select_related("merchant", "category").annotate(
         main_image=_main_image())
     if query:
@@ -127,7 +128,7 @@ def products_for_operator(*, user: User | AnonymousUser, status: str = Product.S
 
 def revisions_pending(*, user: User | AnonymousUser) -> QuerySet[ProductRevision]:
     """Pending changes to live products, oldest first."""
-    _require_operator(user)
+    require_operator(user)
     return (ProductRevision.objects.filter(status=ProductRevision.Status.PENDING)
             .select_related("product", "product__merchant", "submitted_by")
             .order_by("submitted_at", "pk"))
@@ -135,7 +136,7 @@ def revisions_pending(*, user: User | AnonymousUser) -> QuerySet[ProductRevision
 
 def product_for_operator(*, user: User | AnonymousUser, product_id: int) -> ProductPage:
     """Any product with everything, pending uploads included, for operators."""
-    _require_operator(user)
+    require_operator(user)
     product = _page_qs().filter(pk=product_id).first()
     if product is None:
         raise _product_not_found()
@@ -151,7 +152,7 @@ class DiffRow:
 
 
 def revision_for_operator(*, user: User | AnonymousUser, revision_id: int) -> ProductRevision:
-    _require_operator(user)
+    require_operator(user)
     revision = (ProductRevision.objects.select_related("product", "product__merchant",
                                                        "product__category", "submitted_by")
                 .filter(pk=revision_id).first())

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from trustmart.accounts.selectors import is_operator
+from trustmart.accounts.selectors import require_operator
 from trustmart.core.errors import NotFound
 from trustmart.core.money import Rounding, apply_bps
 from trustmart.merchants.models import Merchant
@@ -114,11 +114,6 @@ def product_missing(product: Product) -> dict[str, list[str]]:
     return missing
 
 
-def _require_operator(user: User | AnonymousUser) -> None:
-    if not is_operator(user):
-        raise NotFound()
-
-
 # --- commission ---------------------------------------------------------------------------
 def commission_bounds() -> tuple[int, int]:
     """(min_bps, max_bps) the platform allows; 1%–30% until an operator sets them."""
@@ -133,7 +128,7 @@ def bps_as_percent(bps: int) -> str:
 
 
 def commission_bounds_for_operator(*, user: User | AnonymousUser) -> tuple[int, int]:
-    _require_operator(user)
+    require_operator(user)
     return commission_bounds()
 
 

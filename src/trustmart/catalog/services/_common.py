@@ -17,7 +17,6 @@ from django.db.models import Min
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext_lazy as _
 
-from trustmart.accounts.selectors import is_operator
 from trustmart.core.errors import Conflict, NotFound, PermissionDenied, invalid
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_for_staff
@@ -39,12 +38,6 @@ HTML_HINT = re.compile(r"<\s*/?\s*(p|br|strong|em|ul|ol|li|h3|h4|img)\b", re.IGN
 
 def product_not_found() -> NotFound:
     return NotFound(_("This product does not exist."), code="product_not_found")
-
-
-def require_operator(user: User | AnonymousUser) -> None:
-    """Operator actions do not exist for anyone else (404, never 403)."""
-    if not is_operator(user):
-        raise NotFound()
 
 
 def require_selling_merchant(merchant: Merchant) -> None:

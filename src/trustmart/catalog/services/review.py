@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.accounts.selectors import require_operator
 from trustmart.core.errors import Conflict, NotFound, invalid
 
 from ..models import Category, CommissionBounds, Product, ProductReview, ProductRevision
@@ -23,7 +24,6 @@ from ._common import (
     clean_reason,
     product_for_staff_write,
     product_not_found,
-    require_operator,
     search_reindex,
     transition,
 )

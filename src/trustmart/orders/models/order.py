@@ -111,6 +111,8 @@ class Order(models.Model):
     settle_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     settled_at = models.DateTimeField(null=True, blank=True)
     platform_fee_fen = models.BigIntegerField(default=0)
+    # Sharers' commissions taken out of this order at settlement (sum of the lines' reserves).
+    commission_fen = models.BigIntegerField(default=0)
     # Open after-sales cases hold settlement back (issue: rights protection).
     open_cases = models.PositiveIntegerField(default=0)
 
@@ -198,8 +200,9 @@ class OrderEvent(models.Model):
 TRANSITIONS: dict[str, set[str]] = {
     Order.Status.AWAITING_PAYMENT: {Order.Status.PAID, Order.Status.CANCELLED},
     Order.Status.PAID: {Order.Status.SHIPPED, Order.Status.REFUNDED, Order.Status.REFUNDING},
-    Order.Status.SHIPPED: {Order.Status.RECEIVED, Order.Status.REFUNDING},
-    Order.Status.RECEIVED: {Order.Status.COMPLETED, Order.Status.REFUNDING},
+    Order.Status.SHIPPED: {Order.Status.RECEIVED, Order.Status.REFUNDING, Order.Status.REFUNDED},
+    Order.Status.RECEIVED: {Order.Status.COMPLETED, Order.Status.REFUNDING,
+                            Order.Status.REFUNDED},
     Order.Status.REFUNDING: {Order.Status.REFUNDED, Order.Status.PAID, Order.Status.SHIPPED,
                              Order.Status.RECEIVED},
     Order.Status.COMPLETED: set(),

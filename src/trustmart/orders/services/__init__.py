@@ -1,6 +1,12 @@
 """Writes of the orders app. ``cart``: the address book, shipping rules and the cart;
 ``checkout``: checkout, payment and cancellation; ``transitions``: the order state machine."""
 
+from .aftersale import (
+    order_case_close,
+    order_case_open,
+    order_line_commission_set,
+    order_refund,
+)
 from .cart import (
     MAX_LINE_QUANTITY,
     address_create,
@@ -34,7 +40,11 @@ __all__ = [
     "checkout_expire_due",
     "checkout_paid",
     "order_cancel",
+    "order_case_close",
+    "order_case_open",
     "order_confirm_receipt",
+    "order_line_commission_set",
+    "order_refund",
     "order_ship",
     "order_stock_return",
     "order_transition",

@@ -184,7 +184,11 @@ def cart_line_add(*, user: User | AnonymousUser, sku_id: int, quantity: int = 1,
                                        share_code=share_code or None)
     line.quantity = total
     line.selected = True
-    line.save(update_fields=["quantity", "selected"])
+    fields = ["quantity", "selected"]
+    if share_code and share_code != line.share_code:
+        line.share_code = share_code  # the latest share that brought the buyer back
+        fields.append("share_code")
+    line.save(update_fields=fields)
     return line
 
 

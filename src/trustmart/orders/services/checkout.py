@@ -28,10 +28,12 @@ from trustmart.core.errors import Conflict, InvalidInput, NotFound, invalid
 from trustmart.core.events import publish
 from trustmart.ledger.models import Purpose
 from trustmart.ledger.services import hold_create, hold_void, platform_account_ids
+from trustmart.sharing.selectors import attribution_for
 
 from ..models import Address, CartLine, Checkout, Order, OrderLine, ShippingRule
 from ..selectors import address_get
 from ..shipping import shipping_fee_fen
+from .aftersale import refund_line_payload
 from .cart import _member
 from .transitions import order_stock_return, order_transition
 
@@ -152,6 +154,11 @@ def checkout_create(*, buyer: User | AnonymousUser, address_id: int,
         if not sku_stock_take(sku_id=line.sku_id, quantity=line.quantity):
             raise Conflict(_("%(name)s does not have enough stock left.")
                            % {"name": line.sku.product.name}, code="insufficient_stock")
+    # 锁客: each line is sold through the store (and share) the buyer's binding or the line's
+    # own share says; commission is only ever due on an attributed line.
+    attributed = {line.pk: attribution_for(buyer_id=member.pk, product_id=line.sku.product_id,
+                                           store_id=line.store_id, share_code=line.share_code)
+                  for line in lines}
     orders: list[Order] = []
     for _merchant_id, group, goods, shipping in plans:
         order = Order.objects.create(
@@ -164,9 +171,11 @@ def checkout_create(*, buyer: User | AnonymousUser, address_id: int,
             product_name=line.sku.product.name[:60], spec_key=line.sku.spec_key,
             image_url=_image_url(line)[:300], unit_price_fen=line.sku.price_fen,
             quantity=line.quantity, paid_fen=line.sku.price_fen * line.quantity,
-            commission_bps=line.sku.product.commission_bps,
-            batch=batch_sellable(product=line.sku.product), store=line.store,
-            share_code=line.share_code) for line in group])
+            commission_bps=(line.sku.product.commission_bps
+                            if attributed[line.pk].store_id else 0),
+            batch=batch_sellable(product=line.sku.product),
+            store_id=attributed[line.pk].store_id,
+            share_code=attributed[line.pk].share_code) for line in group])
         order.events.create(to_status=order.status, kind="created", actor=member)
         # What was just written, for the caller's answer (the API), so it need not be read
         # back: the same to_attr pattern as prefetches ("all_batches").
@@ -282,8 +291,14 @@ def order_cancel(*, user: User | AnonymousUser, order_no: str, reason: str = "")
         if order.escrow_hold_id is not None:
             hold_void(hold_id=order.escrow_hold_id)
         order_stock_return(order)
-        publish("order.refunded", {"order_no": order.order_no,
-                                   "checkout_no": order.checkout.checkout_no,
-                                   "amount_fen": order.total_fen, "reason": reason})
+        lines = list(order.lines.order_by("pk"))
+        for line in lines:
+            line.refunded_fen, line.commission_fen = line.paid_fen, 0
+        OrderLine.objects.bulk_update(lines, ["refunded_fen", "commission_fen"])
+        publish("order.refunded", {
+            "order_no": order.order_no, "checkout_no": order.checkout.checkout_no,
+            "amount_fen": order.total_fen, "reason": reason,
+            "reference": f"order:{order.order_no}:refund", "full": True,
+            "lines": [refund_line_payload(line, refunded_now=line.paid_fen) for line in lines]})
         return order
     raise Conflict(_("This order cannot be cancelled now."), code="order_not_cancellable")

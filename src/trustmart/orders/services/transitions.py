@@ -105,7 +105,7 @@ def order_confirm_receipt(*, order_no: str, user: User | AnonymousUser | None = 
 
 def orders_auto_confirm_due(limit: int = 500) -> int:
     """Confirm receipt of orders shipped long enough ago; returns how many were confirmed."""
-    due = (Order.objects.filter(status=Order.Status.SHIPPED,
+    due = (Order.objects.filter(status=Order.Status.SHIPPED, open_cases=0,
                                 auto_confirm_due_at__lte=timezone.now())
            .order_by("auto_confirm_due_at").values_list("order_no", flat=True)[:limit])
     done = 0

@@ -54,7 +54,7 @@ def test_checkout_splits_by_merchant_with_totals_in_fen(
     line = mine.lines.get()
     assert (line.product_name, line.spec_key, line.unit_price_fen, line.quantity,
             line.paid_fen, line.commission_bps) == (sku.product.name, sku.spec_key, 19_900, 2,
-                                                    39_800, 1_000)
+                                                    39_800, 0)  # bought directly: no sharer
     assert line.batch is not None and line.image_url
     assert mine.address["province"] == "浙江" and mine.buyer_note == "请尽快发货"
     assert (stock(sku), stock(other_sku)) == (8, 47)
@@ -194,8 +194,14 @@ def test_cancel_paid_voids_hold_returns_stock_and_publishes_refund(
     assert Hold.objects.get(pk=order.escrow_hold_id or 0).status == Hold.Status.VOIDED
     assert stock(sku) == 10
     event = OutboxEvent.objects.get(name="order.refunded")
-    assert event.payload == {"order_no": order.order_no, "checkout_no": result.checkout_no,
-                             "amount_fen": order.total_fen, "reason": "买错了"}
+    line = order.lines.get()
+    assert event.payload == {
+        "order_no": order.order_no, "checkout_no": result.checkout_no,
+        "amount_fen": order.total_fen, "reason": "买错了", "full": True,
+        "reference": f"order:{order.order_no}:refund",
+        "lines": [{"line_id": line.pk, "refunded_fen": line.paid_fen,
+                   "total_refunded_fen": line.paid_fen, "paid_fen": line.paid_fen,
+                   "commission_fen": 0}]}
     assert ledger_check() == []
 
 

@@ -97,10 +97,11 @@ def test_settles_after_the_window(order: Order, merchant: Merchant) -> None:
     event = OutboxEvent.objects.get(name="order.settled")
     line = order.lines.get()
     assert event.payload == {
-        "order_no": order.order_no, "merchant_id": merchant.pk, "total_fen": PRICE_FEN,
-        "fee_fen": FEE_FEN, "lines": [{"line_id": line.pk, "paid_fen": line.paid_fen,
-                                       "store_id": None, "share_code": None,
-                                       "commission_bps": line.commission_bps}]}
+        "order_no": order.order_no, "merchant_id": merchant.pk, "buyer_id": order.buyer_id,
+        "total_fen": PRICE_FEN, "fee_fen": FEE_FEN,
+        "lines": [{"line_id": line.pk, "paid_fen": line.paid_fen, "store_id": None,
+                   "share_code": None, "commission_bps": line.commission_bps,
+                   "commission_fen": 0, "refunded_fen": 0}]}
     assert order.events.filter(kind="settled", to_status=Order.Status.COMPLETED).count() == 1
 
 

@@ -114,12 +114,14 @@ def order_refund_reference(order_no: str) -> str:
     return f"order:{order_no}:refund"
 
 
-def order_refund_issue(*, order_no: str, checkout_no: str, amount_fen: int) -> Refund:
+def order_refund_issue(*, order_no: str, checkout_no: str, amount_fen: int,
+                       reference: str | None = None) -> Refund:
     """Refund one order of a paid checkout through the provider of the payment that paid it.
 
-    Once per order (the refund's reference is the order). The escrow hold was already voided by
-    orders, so nothing is booked here. Conflict ``checkout_payment_not_found`` when no applied
-    payment exists (the event is then retried and, in the end, shown to operators)."""
+    Once per ``reference`` (by default the order: its one full refund). Orders already took
+    the money out of escrow in the ledger, so nothing is booked here. Conflict
+    ``checkout_payment_not_found`` when no applied payment exists (the event is then retried
+    and, in the end, shown to operators)."""
     payment = (Payment.objects.filter(purpose=Payment.Purpose.CHECKOUT,
                                       reference=checkout_reference(checkout_no),
                                       status=Payment.Status.SUCCEEDED)
@@ -129,4 +131,4 @@ def order_refund_issue(*, order_no: str, checkout_no: str, amount_fen: int) -> R
                        code="checkout_payment_not_found")
     return refund_request(payment=payment, amount_fen=amount_fen,
                           reason=Refund.Reason.ORDER_REFUNDED,
-                          reference=order_refund_reference(order_no))
+                          reference=reference or order_refund_reference(order_no))

@@ -196,6 +196,25 @@ def test_a_refunded_order_is_refunded_through_the_provider_once(
     assert Hold.objects.get(reference=f"order:{order.order_no}:escrow").status == "voided"
 
 
+def test_an_after_sale_refund_of_a_shipped_order_goes_back_through_the_provider(
+        checkout: Checkout, buyer: User, django_capture_on_commit_callbacks: Capture) -> None:
+    payment = pay(checkout, buyer)
+    order = checkout.orders.order_by("pk").first()
+    assert order is not None
+    orders_services.order_ship(order_no=order.order_no)
+    line = order.lines.order_by("pk").first()
+    assert line is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        orders_services.order_refund(order_no=order.order_no, amount_fen=300,
+                                     lines={line.pk: 300}, reason="破损",
+                                     reference="case:C1:refund")
+    refund = Refund.objects.get()
+    assert (refund.status, refund.amount_fen, refund.reference) == (
+        "succeeded", 300, "case:C1:refund")
+    payment.refresh_from_db()
+    assert payment.refunded_fen == 300
+
+
 def test_a_refund_larger_than_the_payment_is_refused(checkout: Checkout, buyer: User) -> None:
     payment = pay(checkout, buyer)
     with pytest.raises(Conflict) as exc:

@@ -20,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.models import User
+from trustmart.accounts.selectors import require_operator
 from trustmart.core.errors import Conflict, NotFound, invalid
 from trustmart.core.images import square_jpeg
-from trustmart.merchants.selectors import merchant_for_staff, require_operator
+from trustmart.merchants.selectors import merchant_for_staff
 from trustmart.orders.models import Order, OrderLine
 
 from ..models import Rating, Review, ReviewDue, ReviewImage, ReviewReport

@@ -268,3 +268,25 @@ def test_lines_to_review(buyer: User, order: Order, stranger: User) -> None:
     assert not selectors.lines_to_review(buyer=stranger).exists()
     write(buyer, order)
     assert not selectors.lines_to_review(buyer=buyer).exists()
+
+
+def test_real_refunds_through_orders(buyer: User, sku: Sku, merchant: Merchant,
+                                     make_user: Callable[..., User]) -> None:
+    """A full refund of a received order (orders.order_refund) stops the review counting; a
+    partial one of another order does not."""
+    from trustmart.orders.services import order_refund
+
+    full, partial = received_order(buyer, sku), received_order(make_user("阿强"), sku)
+    write(buyer, full)
+    write(partial.buyer, partial)
+    assert record(SubjectType.MERCHANT, merchant.pk).good_total == 2
+    line = line_of(full)
+    order_refund(order_no=full.order_no, amount_fen=full.total_fen,
+                 lines={line.pk: line.paid_fen}, reason="质量问题", reference="refund-full")
+    other = line_of(partial)
+    order_refund(order_no=partial.order_no, amount_fen=other.paid_fen // 2,
+                 lines={other.pk: other.paid_fen // 2}, reason="少发", reference="refund-half")
+    deliver_all()
+    counts = dict(Review.objects.values_list("order_id", "counts"))
+    assert counts == {full.pk: False, partial.pk: True}
+    assert record(SubjectType.MERCHANT, merchant.pk).good_total == 1

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from trustmart.accounts.models import User
+from trustmart.catalog.models import Product
+from trustmart.sharing import services
+from trustmart.sharing.models import Binding, Share, Visit
+from trustmart.sharing.selectors import DEVICE_COOKIE, SESSION_SHARE_KEY, session_share
+from trustmart.stores.models import Store
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "s3cure-Passw0rd"
+
+
+def _share(user: User, product: Product, **kw: object) -> Share:
+    kw.setdefault("channel", "wechat_friend")
+    return services.share_create(user=user, target="product", product_id=product.pk, **kw)  # type: ignore[arg-type]
+
+
+def test_landing_records_sets_device_and_redirects(
+        make_user: Callable[..., User], product: Product,
+        open_store: Callable[..., Store]) -> None:
+    owner = make_user()
+    store = open_store(owner, product)
+    share = _share(owner, product)
+    client = Client()
+    response = client.get(f"/s/{share.code}?ch=weibo")
+    assert response.status_code == 302
+    assert response["Location"] == f"/p/{product.pk}/?store={store.pk}"
+    device = response.cookies[DEVICE_COOKIE].value
+    assert len(device) == 32 and response.cookies[DEVICE_COOKIE]["max-age"] > 3600 * 24 * 365
+    visit = Visit.objects.get()
+    assert (visit.channel, visit.device_id, visit.counted) == ("weibo", device, True)
+    assert client.session[SESSION_SHARE_KEY] == share.code
+    again = client.get(f"/s/{share.code}")
+    assert DEVICE_COOKIE not in again.cookies  # kept, not reissued
+    assert list(Visit.objects.order_by("pk").values_list("counted", flat=True)) == [True, False]
+
+
+def test_landing_store_share_goes_to_store_page(make_user: Callable[..., User],
+                                                open_store: Callable[..., Store]) -> None:
+    store = open_store(make_user())
+    share = services.share_create(user=make_user(), target="store", store_id=store.pk,
+                                  channel="qq")
+    assert Client().get(f"/s/{share.code}")["Location"] == f"/s/{store.pk}/"
+
+
+def test_unknown_code_is_404_page(db: None) -> None:
+    response = Client().get("/s/NoSuch12")
+    assert response.status_code == 404 and b"<html" in response.content
+    assert not Visit.objects.exists()
+
+
+def test_anonymous_visitor_is_bound_on_log_in(make_user: Callable[..., User], product: Product,
+                                              open_store: Callable[..., Store]) -> None:
+    owner = make_user()
+    open_store(owner, product)
+    share = _share(owner, product)
+    buyer = make_user(mobile="13700000009", password=PASSWORD)
+    client = Client()
+    client.get(f"/s/{share.code}")
+    assert not Binding.objects.exists()
+    client.post("/login/", {"mobile": "13700000009", "password": PASSWORD})
+    binding = Binding.objects.get(buyer=buyer)
+    assert binding.sharer == owner and binding.share == share
+    # the share code survives the login for the cart
+    request = type("R", (), {"session": client.session})()
+    assert session_share(request) == share.code
+
+
+def test_share_sheet_creates_share_with_parent_and_shows_kit(
+        make_user: Callable[..., User], product: Product) -> None:
+    first, second = make_user(), make_user()
+    root = _share(first, product)
+    client = Client()
+    client.force_login(second)
+    client.get(f"/s/{root.code}")
+    sheet = client.get(f"/share/?target=product&id={product.pk}")
+    assert sheet.status_code == 200 and b'data-testid="channel-wechat_friend"' in sheet.content
+    response = client.post("/share/create/", {"target": "product", "id": product.pk,
+                                              "channel": "wechat_friend"})
+    share = Share.objects.get(sharer=second)
+    assert share.parent == root and share.device_id == client.cookies[DEVICE_COOKIE].value
+    assert response["Location"] == f"/my/shares/{share.code}/?ch=wechat_friend"
+    kit = client.get(response["Location"])
+    assert kit.status_code == 200
+    html = kit.content.decode()
+    assert product.name in html and f"/s/{share.code}?ch=wechat_friend" in html
+    assert f"/s/{share.code}/poster.png" in html
+    mine = client.get("/my/shares/")
+    assert mine.status_code == 200 and product.name in mine.content.decode()
+
+
+def test_kit_and_tree_of_someone_else_are_404(make_user: Callable[..., User],
+                                              product: Product) -> None:
+    share = _share(make_user(), product)
+    client = Client()
+    client.force_login(make_user())
+    assert client.get(f"/my/shares/{share.code}/").status_code == 404
+    assert client.get(f"/my/shares/{share.code}/tree/").status_code == 404
+    operator = Client()
+    operator.force_login(make_user(is_staff=True))
+    assert operator.get(f"/my/shares/{share.code}/tree/").status_code == 200
+
+
+def test_tree_page_draws_svg(make_user: Callable[..., User], product: Product) -> None:
+    a, b = make_user("阿甲<b>"), make_user("阿乙")
+    root = _share(a, product)
+    _share(b, product, parent_code=root.code, channel="douyin")
+    client = Client()
+    client.force_login(a)
+    html = client.get(f"/my/shares/{root.code}/tree/").content.decode()
+    assert "<svg" in html and "阿甲&lt;b&gt;" in html and "阿乙" in html
+    assert 'data-testid="fission"' in html
+
+
+def test_product_and_store_pages_carry_open_graph(
+        make_user: Callable[..., User], product: Product,
+        open_store: Callable[..., Store]) -> None:
+    html = Client().get(f"/p/{product.pk}/").content.decode()
+    for tag in ('og:title" content="保湿面霜 50g"', 'og:description" content="¥128.00',
+                'og:type" content="product"',
+                f'og:url" content="http://testserver/p/{product.pk}/"',
+                'og:image" content="http://testserver/media/',
+                'product:price:amount" content="128.00"',
+                'product:price:currency" content="CNY"', 'data-testid="share-button"'):
+        assert tag in html, tag
+    store = open_store(make_user(), product)
+    html = Client().get(f"/s/{store.pk}/").content.decode()
+    assert f'og:title" content="{store.name}"' in html
+    assert 'og:url" content="http://testserver/s/' in html
+    assert "/share/?target=store" in html
+
+
+def test_poster_is_png_and_cached(make_user: Callable[..., User], product: Product,
+                                  settings: object, tmp_path: object) -> None:
+    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
+    share = _share(make_user(), product)
+    response = Client().get(f"/s/{share.code}/poster.png")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert body[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "posters" / f"{share.code}.png").exists()  # type: ignore[operator]
+    assert Client().get("/s/NoSuch12/poster.png").status_code == 404
