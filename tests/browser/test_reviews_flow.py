@@ -88,3 +88,8 @@ def test_review_with_stars_and_picture_then_merchant_reply(page: Any, shot: Any,
     assert "感谢您的支持" in block.inner_text()
     assert page.get_by_test_id("credit-badge-merchant").is_visible()
     shot("product-page-reviews")
+
+    page.get_by_test_id("credit-badge-merchant").click()
+    page.wait_for_url(f"**/credit/merchant/{merchant.pk}")
+    assert page.get_by_test_id("credit-positive-rate").inner_text() == "100.0%"
+    shot("merchant-credit-page")
