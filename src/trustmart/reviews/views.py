@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -160,7 +161,8 @@ def reply(request: HttpRequest, review_id: int) -> HttpResponse:
         if exc.status == 404:
             return _not_found(request)
         if request.htmx:  # type: ignore[attr-defined]
-            return HttpResponse(f'<p class="form-error">{exc.message}</p>', status=exc.status)
+            return HttpResponse(format_html('<p class="form-error">{}</p>', exc.message),
+                                status=exc.status)
         messages.error(request, str(exc.message))
         return redirect("reviews:merchant")
     if request.htmx:  # type: ignore[attr-defined]

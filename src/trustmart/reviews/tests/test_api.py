@@ -111,3 +111,14 @@ def test_credit_endpoints(api_client_for: Callable[[User], Client], buyer: User,
     assert user_credit["good_total"] is None and user_credit["reviews_written"] == 1
     assert client.get("/api/reviews/credit/planet/1").status_code == 404
     assert client.get("/api/reviews/credit/merchant/999999").status_code == 404
+
+
+def test_retried_create_with_an_idempotency_key(api_client_for: Callable[[User], Client],
+                                                buyer: User, order: Order) -> None:
+    client = api_client_for(buyer)
+    url = f"/api/reviews/lines/{order.lines.get().pk}"
+    first = client.post(url, FIELDS, HTTP_IDEMPOTENCY_KEY="review-1")
+    again = client.post(url, FIELDS, HTTP_IDEMPOTENCY_KEY="review-1")
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert first.json()["id"] == again.json()["id"] and Review.objects.count() == 1
