@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from trustmart.accounts.api import router as accounts_router
+from trustmart.aftersales.api import router as aftersales_router
 from trustmart.catalog.api import router as catalog_router
 from trustmart.catalog.search_api import router as search_router
 from trustmart.core.errors import DomainError, InvalidInput, NotAuthenticated, NotFound
@@ -48,6 +49,7 @@ api.add_router("/sharing", sharing_router)
 api.add_router("/orders", orders_router)
 api.add_router("/payments", payments_router)
 api.add_router("/logistics", logistics_router)
+api.add_router("/aftersales", aftersales_router)
 api.add_router("/reviews", reviews_router)
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("trustmart.orders.urls_payable")),
     path("pay/", include("trustmart.payments.urls")),
     path("", include("trustmart.logistics.urls")),
+    path("", include("trustmart.aftersales.urls")),
     path("", include("trustmart.reviews.urls")),
     path("", include("trustmart.web.urls")),
 ]

@@ -37,6 +37,8 @@ def test_share_to_wechat_friend_and_open_the_link(page: Any, shot: Any, browser:
     StoreItem.objects.create(store=store, product=product)
 
     _log_in(page, "13912345678", f"/p/{product.pk}/")
+    page.get_by_test_id("store-button-slot").wait_for(state="detached")  # htmx filled it
+    page.screenshot(path=str(Path(shot("product-page")).with_suffix(".bar.png")))
     page.get_by_test_id("share-button").click()
     page.get_by_test_id("share-sheet").wait_for()
     shot("share-sheet")

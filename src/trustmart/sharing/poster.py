@@ -171,9 +171,12 @@ def render_poster(*, share: Share, link: str) -> bytes:
 
 
 def poster_get(*, share: Share, link: str) -> Path:
-    """The cached poster file of ``share``, drawn on first use."""
+    """The cached poster file of ``share``, drawn on first use and again after the product
+    changed (a poster must never show an old price)."""
     path = poster_file(share.code)
-    if not path.exists():
+    changed = share.product.updated_at if share.product is not None else None
+    stale = path.exists() and changed is not None and changed.timestamp() > path.stat().st_mtime
+    if stale or not path.exists():
         data = render_poster(share=share, link=link)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.stem}.{secrets.token_hex(4)}.tmp")

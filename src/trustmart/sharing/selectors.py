@@ -14,6 +14,7 @@ from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.accounts.selectors import is_operator
 from trustmart.core.errors import NotFound
 from trustmart.stores.models import Store, StoreItem
 
@@ -44,8 +45,6 @@ def share_get(*, code: str) -> Share:
 
 
 def _can_see(user: User | AnonymousUser, share: Share) -> bool:
-    from trustmart.accounts.selectors import is_operator
-
     return bool(user.is_authenticated and (user.pk == share.sharer_id or is_operator(user)))
 
 

@@ -20,6 +20,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.accounts.selectors import is_operator
 from trustmart.catalog.selectors import products_visible
 from trustmart.core.errors import NotFound, invalid
 from trustmart.stores.models import Store
@@ -111,11 +112,13 @@ def burst_window() -> timedelta:
 
 
 def visit_record(*, code: str, channel: str | None, visitor: User | None,
-                 device_id: str) -> Visit:
+                 device_id: str, new_device: bool = False) -> Visit:
     """Record one arrival through the share ``code``; bind a logged-in visitor.
 
     A repeat from the same device, or the same user, through the same share inside the burst
     window is recorded with ``counted=False``. No lock, no counter update: one insert.
+    ``new_device``: the device id was minted for this very request (no cookie came), so an
+    anonymous visitor has no earlier visit and nothing needs to be read.
     """
     share = (Share.objects.filter(code=code)
              .only("pk", "sharer_id", "channel", "target", "product_id", "store_id").first())
@@ -132,7 +135,7 @@ def visit_record(*, code: str, channel: str | None, visitor: User | None,
         same_person |= Q(visitor_id=visitor_id)
     now = timezone.now()
     counted = first = True
-    if same_person:
+    if same_person and not (new_device and visitor_id is None):
         # By person first, share second: the share is deliberately not in the query, so the
         # planner uses the device (or visitor) index, a handful of rows, and never scans a
         # viral share's thousands of visits in the window.
@@ -158,8 +161,6 @@ def policy_get() -> SharingPolicy:
 @transaction.atomic
 def policy_update(*, operator: User, binding_mode: str | None = None,
                   binding_days: int | None = None) -> SharingPolicy:
-    from trustmart.accounts.selectors import is_operator
-
     if not is_operator(operator):
         raise NotFound()
     policy = policy_get()

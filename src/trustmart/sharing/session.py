@@ -14,12 +14,13 @@ if TYPE_CHECKING:
     from trustmart.accounts.models import User
 
 
-def device_id_of(request: HttpRequest) -> str:
-    """The device cookie's id, or a new one (the landing view sets the cookie)."""
+def device_id_of(request: HttpRequest) -> tuple[str, bool]:
+    """The device cookie's id and False, or a new id and True (the landing view sets the
+    cookie)."""
     value = request.COOKIES.get(DEVICE_COOKIE, "")
     if value and len(value) <= 64 and value.isalnum():
-        return value
-    return secrets.token_hex(16)
+        return value, False
+    return secrets.token_hex(16), True
 
 
 def binding_from_session(request: HttpRequest, user: User) -> Binding | None:

@@ -38,17 +38,17 @@ def target_url(share: Share) -> str:
 
 def landing(request: HttpRequest, code: str) -> HttpResponse:
     """``/s/<code>``: record the visit, remember the share, send the visitor to the target."""
-    device = device_id_of(request)
+    device, new_device = device_id_of(request)
     visitor = request.user if request.user.is_authenticated else None
     try:
         visit = services.visit_record(code=code, channel=request.GET.get("ch"),
-                                      visitor=visitor, device_id=device)
+                                      visitor=visitor, device_id=device, new_device=new_device)
     except NotFound:
         return _not_found(request)
     if request.session.get(SESSION_SHARE_KEY) != code:
         request.session[SESSION_SHARE_KEY] = code
     response = redirect(target_url(visit.share))
-    if request.COOKIES.get(DEVICE_COOKIE) != device:
+    if new_device:
         response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_COOKIE_AGE, httponly=True,
                             samesite="Lax", secure=request.is_secure())
     return response

@@ -16,6 +16,8 @@ from django.db import transaction
 
 from trustmart.accounts import demo as accounts_demo
 from trustmart.accounts.models import Role, User
+from trustmart.aftersales import demo as aftersales_demo
+from trustmart.aftersales.models import Case
 from trustmart.catalog import demo as catalog_demo
 from trustmart.catalog.models import Product
 from trustmart.merchants import demo as merchants_demo
@@ -31,7 +33,7 @@ from trustmart.stores.models import Store
 
 SEED = 20261122
 MEDIA_FOLDERS = ("avatars", "merchant-papers", "merchant-logos", "product-images",
-                 "certificates", "store-avatars", "posters")
+                 "certificates", "store-avatars", "posters", "aftersales")
 
 
 def demo_exists() -> bool:
@@ -66,6 +68,7 @@ def build_demo(seed: int = SEED) -> dict[str, int]:
     # The demo buyer first: it gets an order in every state.
     buyers = [by_role[Role.BUYER], *crowd[36:48]]
     orders_demo.build(rng, buyers=buyers, stores=stores, operator=operator)
+    aftersales_demo.build(rng, buyer=by_role[Role.BUYER], operator=operator)
     reviews_demo.build(rng, buyers=buyers, merchants=merchants, stores=stores)
     return {
         "users": User.objects.count(),
@@ -74,4 +77,5 @@ def build_demo(seed: int = SEED) -> dict[str, int]:
         "stores": Store.objects.count(),
         "shares": Share.objects.count(),
         "orders": Order.objects.count(),
+        "cases": Case.objects.count(),
     }

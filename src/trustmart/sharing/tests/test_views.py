@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -146,3 +147,51 @@ def test_poster_is_png_and_cached(make_user: Callable[..., User], product: Produ
     assert body[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "posters" / f"{share.code}.png").exists()  # type: ignore[operator]
     assert Client().get("/s/NoSuch12/poster.png").status_code == 404
+
+
+def test_poster_is_redrawn_after_the_product_changes(
+        make_user: Callable[..., User], product: Product, settings: object,
+        tmp_path: object) -> None:
+    import os
+
+    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
+    share = _share(make_user(), product)
+    Client().get(f"/s/{share.code}/poster.png")
+    path = tmp_path / "posters" / f"{share.code}.png"  # type: ignore[operator]
+    os.utime(path, (1, 1))  # drawn long ago
+    product.price_fen = 9_900
+    product.save()
+    Client().get(f"/s/{share.code}/poster.png")
+    assert path.stat().st_mtime > 1
+
+
+def test_a_click_costs_few_queries(make_user: Callable[..., User], product: Product,
+                                   django_assert_max_num_queries: Any) -> None:
+    share = _share(make_user(), product)
+    # a new phone: share, visit insert, session (check, savepoint, insert, release); no reads
+    # of earlier visits
+    with django_assert_max_num_queries(6):
+        first = Client().get(f"/s/{share.code}")
+    assert first.status_code == 302 and Visit.objects.get().first_visit
+    client = Client()
+    client.cookies[DEVICE_COOKIE] = "knownphone1"
+    with django_assert_max_num_queries(8):  # + the burst and first-visit reads
+        client.get(f"/s/{share.code}")
+    client.get(f"/s/{share.code}")
+    assert list(Visit.objects.filter(device_id="knownphone1").values_list(
+        "counted", flat=True).order_by("pk")) == [True, False]
+
+
+def test_share_a_store_from_the_sheet(make_user: Callable[..., User],
+                                      open_store: Callable[..., Store]) -> None:
+    store = open_store(make_user("店主小雨"))
+    client = Client()
+    client.force_login(make_user())
+    response = client.post("/share/create/", {"target": "store", "id": store.pk,
+                                              "channel": "wechat_moments"})
+    share = Share.objects.get(target="store")
+    assert share.store == store and response.status_code == 302
+    html = client.get(response["Location"]).content.decode()
+    assert store.name in html and f"/s/{share.code}?ch=wechat_moments" in html
+    bad = client.post("/share/create/", {"target": "store", "id": 999_999, "channel": "qq"})
+    assert bad.status_code == 404

@@ -1,0 +1,44 @@
+"""Writes of the aftersales app. ``cases``: opening and every party's move, the clock;
+``compensation``: 假一赔十 from the guarantee deposit; ``base``: shared pieces."""
+
+from .cases import (
+    KINDS_BY_ORDER_STATUS,
+    case_arbitrate,
+    case_deadline_pass,
+    case_escalate,
+    case_merchant_accept,
+    case_merchant_offer,
+    case_merchant_reject,
+    case_message_post,
+    case_offer_accept,
+    case_offer_decline,
+    case_open,
+    case_return_confirm,
+    case_return_ship,
+    case_withdraw,
+    cases_due_sweep,
+    kinds_for_order,
+)
+from .compensation import compensation_amount_fen, compensation_reference, pay_compensation
+
+__all__ = [
+    "KINDS_BY_ORDER_STATUS",
+    "case_arbitrate",
+    "case_deadline_pass",
+    "case_escalate",
+    "case_merchant_accept",
+    "case_merchant_offer",
+    "case_merchant_reject",
+    "case_message_post",
+    "case_offer_accept",
+    "case_offer_decline",
+    "case_open",
+    "case_return_confirm",
+    "case_return_ship",
+    "case_withdraw",
+    "cases_due_sweep",
+    "compensation_amount_fen",
+    "compensation_reference",
+    "kinds_for_order",
+    "pay_compensation",
+]

@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "aftersales"
+
+urlpatterns = [
+    path("aftersales/new/", views.case_new, name="new"),
+    path("my/cases/", views.my_cases, name="mine"),
+    path("cases/<str:case_no>/", views.case_detail, name="case"),
+    path("cases/<str:case_no>/<str:action>/", views.case_action, name="action"),
+    path("case-images/<int:image_id>/", views.case_image, name="image"),
+    path("merchant/cases/", views.merchant_cases, name="merchant_cases"),
+    path("ops/cases/", views.ops_cases, name="ops_cases"),
+    # Evidence lives under MEDIA_ROOT but is never served from the public media URL.
+    re_path(rf"^{settings.MEDIA_URL.strip('/')}/aftersales/(?P<path>.*)$", views.media_blocked),
+]
