@@ -170,3 +170,28 @@ def test_public_credit_view_of_unknown_subject_is_not_found(db: None) -> None:
 def test_facts_are_rows(order: Order, merchant: Merchant) -> None:
     assert CreditFact.objects.filter(subject_type=SubjectType.MERCHANT, subject_id=merchant.pk,
                                      kind="shipped", key=order.order_no).count() == 1
+
+
+def test_a_real_counterfeit_case_reaches_the_record(buyer: User, seller: User, operator: User,
+                                                    order: Order, merchant: Merchant,
+                                                    shop: Store) -> None:
+    """Through aftersales' own services: the case opens (dispute), is upheld as counterfeit
+    (judgment), the line is refunded in full (the review stops counting)."""
+    from trustmart.aftersales import services as aftersales
+    from trustmart.aftersales.models import Kind, Reason
+
+    review(buyer, order)
+    line = order.lines.get()
+    case = aftersales.case_open(buyer=buyer, order_no=order.order_no, line_id=line.pk,
+                                kind=Kind.COUNTERFEIT, reason=Reason.COUNTERFEIT,
+                                text="防伪码查询不到")
+    aftersales.case_merchant_reject(user=seller, case_no=case.case_no, reason="正品")
+    aftersales.case_escalate(buyer=buyer, case_no=case.case_no)
+    aftersales.case_arbitrate(operator=operator, case_no=case.case_no, decision="upheld",
+                              reason="鉴定为假货")
+    deliver_all()
+    merchant_record = record(SubjectType.MERCHANT, merchant.pk)
+    assert (merchant_record.cases_opened, merchant_record.counterfeits) == (1, 1)
+    assert record(SubjectType.STORE, shop.pk).cases_opened == 1
+    assert record(SubjectType.USER, buyer.pk).cases_opened == 1
+    assert merchant_record.good_total == 0  # the refunded line's review no longer counts
