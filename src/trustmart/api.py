@@ -21,6 +21,7 @@ from trustmart.logistics.api import router as logistics_router
 from trustmart.merchants.api import router as merchants_router
 from trustmart.orders.api import router as orders_router
 from trustmart.payments.api import router as payments_router
+from trustmart.reviews.api import router as reviews_router
 from trustmart.sharing.api import router as sharing_router
 from trustmart.stores.api import router as stores_router
 
@@ -51,6 +52,7 @@ api.add_router("/payments", payments_router)
 api.add_router("/logistics", logistics_router)
 api.add_router("/aftersales", aftersales_router)
 api.add_router("/commissions", commissions_router)
+api.add_router("/reviews", reviews_router)
 
 
 def _respond(request: HttpRequest, error: DomainError) -> HttpResponse:

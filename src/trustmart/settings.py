@@ -212,6 +212,10 @@ AFTERSALE_IMAGE_MAX_BYTES = env_int("AFTERSALE_IMAGE_MAX_BYTES", 5 * 1024 * 1024
 PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 500)
 MERCHANT_WITHDRAWAL_MIN_FEN = env_int("MERCHANT_WITHDRAWAL_MIN_FEN", 10000)
 EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 8)
+# Reviews: 默认好评 after this many days without a review; 追评 allowed this long after one.
+REVIEW_DEFAULT_DAYS = env_int("REVIEW_DEFAULT_DAYS", 15)
+REVIEW_FOLLOWUP_DAYS = env_int("REVIEW_FOLLOWUP_DAYS", 180)
+REVIEW_IMAGE_MAX_BYTES = env_int("REVIEW_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
 
 # --- accounts ------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("trustmart.logistics.urls")),
     path("", include("trustmart.aftersales.urls")),
     path("", include("trustmart.commissions.urls")),
+    path("", include("trustmart.reviews.urls")),
     path("", include("trustmart.web.urls")),
 ]
 

@@ -6,3 +6,6 @@ class ReviewsConfig(AppConfig):
     name = "trustmart.reviews"
     label = "reviews"
     verbose_name = _("Reviews and credit")
+
+    def ready(self) -> None:
+        from . import handlers, jobs  # noqa: F401

@@ -26,6 +26,7 @@ from trustmart.merchants.models import Merchant
 from trustmart.orders import demo as orders_demo
 from trustmart.orders.models import Order
 from trustmart.payments import demo as payments_demo
+from trustmart.reviews import demo as reviews_demo
 from trustmart.sharing import demo as sharing_demo
 from trustmart.sharing.models import Share
 from trustmart.stores import demo as stores_demo
@@ -66,10 +67,11 @@ def build_demo(seed: int = SEED) -> dict[str, int]:
     stores = stores_demo.build(rng, owners=store_owners, products=products)
     sharing_demo.build(rng, stores=stores, products=products, crowd=crowd[20:60])
     # The demo buyer first: it gets an order in every state.
-    orders_demo.build(rng, buyers=[by_role[Role.BUYER], *crowd[36:48]], stores=stores,
-                      operator=operator)
+    buyers = [by_role[Role.BUYER], *crowd[36:48]]
+    orders_demo.build(rng, buyers=buyers, stores=stores, operator=operator)
     aftersales_demo.build(rng, buyer=by_role[Role.BUYER], operator=operator)
-    commissions_demo.build(rng, buyers=[by_role[Role.BUYER], *crowd[36:48]], stores=stores)
+    commissions_demo.build(rng, buyers=buyers, stores=stores)
+    reviews_demo.build(rng, buyers=buyers, merchants=merchants, stores=stores)
     return {
         "users": User.objects.count(),
         "merchants": Merchant.objects.count(),
