@@ -99,3 +99,4 @@ def test_a_paid_purchase_through_the_binding_renews_it(
     binding = binding_of(buyer_id=buyer.pk)
     assert binding is not None and first_expiry is not None
     assert binding.expires_at is not None and binding.expires_at > first_expiry
+
