@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 from collections.abc import Mapping
 from typing import Any
 
 from bench.load import measure
-from bench.server import Server
+from bench.server import SERVERS, Server
 
 # More failed answers than this (non-2xx or broken connections) make a round meaningless.
 MAX_FAILURE_SHARE = 0.01
@@ -85,4 +86,31 @@ def summarise(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         "per_round": [r["rps"] for r in rounds],
         "requests": sum(r["count"] for r in rounds),
         "failures": sum(r["non_2xx"] + r["errors"] for r in rounds),
+    }
+
+
+def versus_hello(name: str, measured: Mapping[str, Any], hello: Mapping[str, Any],
+                 args: argparse.Namespace, report: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields every "page against the bare hello view" benchmark reports: the setup, the
+    latencies and CPU of both, and the per-round rates (``measured`` and ``hello`` are
+    round summaries with rps, p50_ms, p99_ms, cpu_ms, per_round, requests, failures)."""
+    return {
+        "server": args.server,
+        "workers": args.workers,
+        "threads": args.threads if SERVERS[args.server].threaded else 1,
+        "connections": args.connections,
+        "duration": args.duration,
+        "warmup": args.warmup,
+        "rounds": args.rounds,
+        "database": report["database"]["vendor"],
+        "cache": "redis" if os.environ.get("REDIS_URL") else "locmem",
+        "p50_ms": measured["p50_ms"],
+        "p99_ms": measured["p99_ms"],
+        "baseline_p50_ms": hello["p50_ms"],
+        "baseline_p99_ms": hello["p99_ms"],
+        "cpu_ms": measured["cpu_ms"],
+        "baseline_cpu_ms": hello["cpu_ms"],
+        "per_round": {name: measured["per_round"], "hello": hello["per_round"]},
+        "requests": measured["requests"] + hello["requests"],
+        "failures": measured["failures"] + hello["failures"],
     }

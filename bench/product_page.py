@@ -22,8 +22,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from bench.common import BenchError, alternate, health, log, summarise
-from bench.server import REPO_ROOT, SERVERS, Server, fresh_database, prepare, production_env
+from bench.common import BenchError, alternate, health, log, summarise, versus_hello
+from bench.server import REPO_ROOT, Server, fresh_database, prepare, production_env
 
 PRODUCT_NAME = "山水 明前龙井 特级 250g 礼盒装"
 
@@ -128,24 +128,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "path": "GET /p/<id>/ (anonymous, H5) vs GET /bench/hello",
         "page_bytes": len(body),
         **{key: seeded[key] for key in ("skus", "images", "batches", "certificates")},
-        "server": args.server,
-        "workers": args.workers,
-        "threads": args.threads if SERVERS[args.server].threaded else 1,
-        "connections": args.connections,
-        "duration": args.duration,
-        "warmup": args.warmup,
-        "rounds": args.rounds,
-        "database": report["database"]["vendor"],
-        "cache": "redis" if os.environ.get("REDIS_URL") else "locmem",
-        "p50_ms": product["p50_ms"],
-        "p99_ms": product["p99_ms"],
-        "baseline_p50_ms": hello["p50_ms"],
-        "baseline_p99_ms": hello["p99_ms"],
-        "cpu_ms": product["cpu_ms"],
-        "baseline_cpu_ms": hello["cpu_ms"],
-        "per_round": {"product_page": product["per_round"], "hello": hello["per_round"]},
-        "requests": product["requests"] + hello["requests"],
-        "failures": product["failures"] + hello["failures"],
+        **versus_hello("product_page", product, hello, args, report),
     }
 
 

@@ -24,9 +24,9 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from bench.common import BenchError, health, log
+from bench.common import BenchError, health, log, versus_hello
 from bench.load import measure
-from bench.server import REPO_ROOT, SERVERS, Server, fresh_database, prepare, production_env
+from bench.server import REPO_ROOT, Server, fresh_database, prepare, production_env
 
 MAX_FAILURE_SHARE = 0.01
 
@@ -111,24 +111,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "ratio": round(click["rps"] / hello["rps"], 3) if hello["rps"] else 0.0,
         "path": "GET /s/<code>?ch=weibo (new phone each time, 302) vs GET /bench/hello",
         "visits_recorded": visits,
-        "server": args.server,
-        "workers": args.workers,
-        "threads": args.threads if SERVERS[args.server].threaded else 1,
-        "connections": args.connections,
-        "duration": args.duration,
-        "warmup": args.warmup,
-        "rounds": args.rounds,
-        "database": report["database"]["vendor"],
-        "cache": "redis" if os.environ.get("REDIS_URL") else "locmem",
-        "p50_ms": click["p50_ms"],
-        "p99_ms": click["p99_ms"],
-        "baseline_p50_ms": hello["p50_ms"],
-        "baseline_p99_ms": hello["p99_ms"],
-        "cpu_ms": click["cpu_ms"],
-        "baseline_cpu_ms": hello["cpu_ms"],
-        "per_round": {"share_click": click["per_round"], "hello": hello["per_round"]},
-        "requests": click["requests"] + hello["requests"],
-        "failures": click["failures"] + hello["failures"],
+        **versus_hello("share_click", click, hello, args, report),
     }
 
 
