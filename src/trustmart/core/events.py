@@ -10,10 +10,12 @@ operator to see and retry in the admin: never silently dropped.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,14 +58,55 @@ def handlers_for(name: str) -> dict[str, Handler]:
     return dict(_handlers.get(name, {}))
 
 
+# Events published inside ``batched()`` wait here and are written in one INSERT on its exit.
+_pending: ContextVar[list[OutboxEvent] | None] = ContextVar("trustmart_pending_events",
+                                                             default=None)
+
+
 def publish(name: str, payload: dict[str, Any]) -> OutboxEvent:
-    """Record ``name`` with a JSON ``payload`` and deliver it once the transaction commits."""
-    event = OutboxEvent.objects.create(
-        name=name, payload=payload, next_attempt_at=timezone.now() + DELIVERY_LEASE
-    )
-    event_id = event.id
-    transaction.on_commit(lambda: _enqueue(event_id), robust=True)
+    """Record ``name`` with a JSON ``payload`` and deliver it once the transaction commits.
+
+    Inside ``batched()`` the row is written when the block ends (still in the transaction),
+    together with the block's other events."""
+    event = OutboxEvent(name=name, payload=payload,
+                        next_attempt_at=timezone.now() + DELIVERY_LEASE)
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(event)
+        return event
+    event.save(force_insert=True)
+    _deliver_after_commit([event.id])
     return event
+
+
+@contextlib.contextmanager
+def batched() -> Iterator[None]:
+    """Write every event published in the block with one INSERT when it ends.
+
+    Use it inside the transaction that publishes several events (a payment that pays many
+    orders): they are recorded in that transaction exactly as ``publish`` alone would, only in
+    one statement. If the block raises, its events are dropped with the transaction's other
+    writes. Nested blocks join the outermost one."""
+    if _pending.get() is not None:
+        yield
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events.batched() must run inside a transaction")
+    events: list[OutboxEvent] = []
+    token = _pending.set(events)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    if events:
+        OutboxEvent.objects.bulk_create(events)
+        _deliver_after_commit([event.id for event in events])
+
+
+def _deliver_after_commit(event_ids: list[uuid.UUID]) -> None:
+    for event_id in event_ids:
+        transaction.on_commit(lambda event_id=event_id: _enqueue(event_id),  # type: ignore[misc]
+                              robust=True)
 
 
 def _enqueue(event_id: uuid.UUID) -> None:

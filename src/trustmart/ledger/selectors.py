@@ -67,6 +67,14 @@ def account_find(*, owner_type: str, owner_id: int | None, purpose: str) -> Acco
                                   purpose=purpose).first()
 
 
+def platform_account_subquery(purpose: str) -> Subquery:
+    """The id of the platform's account for ``purpose`` as a subquery, NULL before its first
+    use: a caller that reads rows anyway gets the id with them instead of in a read of its
+    own (``services.platform_account_ids`` creates a missing one)."""
+    return Subquery(Account.objects.filter(owner_type="platform", owner_id__isnull=True,
+                                           purpose=purpose).values("pk")[:1])
+
+
 def account_list(*, owner_type: str | None = None, owner_id: int | None = None,
                  purpose: str | None = None) -> QuerySet[Account]:
     accounts = Account.objects.all()

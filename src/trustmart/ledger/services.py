@@ -1,9 +1,10 @@
 """Every write to the ledger: accounts, balanced journals, reversals and two-phase holds.
 
 No other code in TrustMart changes a balance. Each function here runs in one transaction and,
-before anything else, locks the accounts it touches with ``select_for_update()`` in primary-key
-order (and only then the hold row), so two transactions can never wait on each other in a
-cycle. Funds are checked three times, from friendliest to strictest: in Python under the lock
+before anything else, locks the accounts it touches in primary-key order (with
+``select_for_update()``, or for ``holds_create_new`` with the guarded balance updates themselves,
+issued in that order), and only then the hold row, so two transactions can never wait on each
+other in a cycle. Funds are checked three times, from friendliest to strictest: in Python under the lock
 (a clear ``insufficient_funds`` error before anything is written), by the conditional
 ``UPDATE ... WHERE credits >= debits + pending + n``, and by the database CHECK constraint.
 
@@ -343,6 +344,50 @@ def hold_create(*, debit_account: Account | int, credit_account: Account | int, 
             raise
         _apply(deltas)
     return hold
+
+
+@dataclass(frozen=True)
+class NewHold:
+    """One hold for ``holds_create_new``: the arguments of ``hold_create``."""
+
+    debit_account: Account | int
+    credit_account: Account | int
+    amount_fen: int
+    kind: str
+    reference: str | None = None
+    memo: str = ""
+
+
+def holds_create_new(holds: Sequence[NewHold]) -> list[Hold]:
+    """Open holds that cannot exist yet: one guarded UPDATE per account (in primary-key order,
+    which is also the lock order), then one INSERT for all the holds, however many there are.
+
+    For callers whose own guard makes a replay impossible (a checkout's guarded
+    ``awaiting_payment → paid`` update wins once): there is no replay read, and a reference
+    that does exist fails the INSERT. It must run inside the caller's transaction, which any
+    error here rolls back whole; no savepoint is taken.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("holds_create_new must run inside a transaction")
+    rows: list[Hold] = []
+    deltas: dict[int, _Delta] = {}
+    for spec in holds:
+        debit_id, credit_id = _account_id(spec.debit_account), _account_id(spec.credit_account)
+        _check_amount(spec.amount_fen)
+        _check_text(kind=spec.kind, reference=spec.reference, memo=spec.memo)
+        if debit_id == credit_id:
+            raise InvalidInput(_("A hold moves money between two different accounts."),
+                               code="same_account_both_sides")
+        deltas.setdefault(debit_id, _Delta()).debits_pending += spec.amount_fen
+        deltas.setdefault(credit_id, _Delta()).credits_pending += spec.amount_fen
+        rows.append(Hold(debit_account_id=debit_id, credit_account_id=credit_id,
+                         amount_fen=spec.amount_fen, kind=spec.kind, memo=spec.memo,
+                         reference=spec.reference))
+    if not rows:
+        return []
+    with transaction.atomic(savepoint=False):
+        _apply(deltas)  # locks each account row, in primary-key order, and checks funds
+        return Hold.objects.bulk_create(rows)
 
 
 def _hold_resolvable(hold_id: int) -> Hold:

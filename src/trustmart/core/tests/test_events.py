@@ -144,3 +144,27 @@ def test_concurrent_deliveries_run_each_handler_once() -> None:
         t.join()
     assert calls["5"] == 1
     assert HandledEvent.objects.filter(event_id=event_id).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_writes_its_events_in_one_insert_and_delivers_each_after_commit() -> None:
+    with transaction.atomic():
+        with events.batched():
+            events.publish("test.counted", {"n": 1})
+            with events.batched():  # a nested block joins the outer one
+                events.publish("test.counted", {"n": 2})
+            assert not OutboxEvent.objects.exists()  # not written yet
+        assert OutboxEvent.objects.count() == 2
+        assert calls == Counter()  # and not delivered before the commit
+    assert calls == Counter({"1": 1, "2": 1})
+    assert set(OutboxEvent.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_raises_records_nothing() -> None:
+    with pytest.raises(RuntimeError), transaction.atomic(), events.batched():
+        events.publish("test.counted", {"n": 1})
+        raise RuntimeError("the change failed")
+    assert not OutboxEvent.objects.exists() and calls == Counter()
+    with pytest.raises(RuntimeError, match="inside a transaction"), events.batched():
+        pass  # outside a transaction there is no commit to deliver after

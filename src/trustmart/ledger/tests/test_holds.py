@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.db import transaction
 
 from trustmart.core.errors import Conflict, InvalidInput, NotFound
 from trustmart.ledger.models import Account, Hold, Journal, Side
 from trustmart.ledger.selectors import ledger_check
-from trustmart.ledger.services import InsufficientFunds, hold_create, hold_post, hold_void
+from trustmart.ledger.services import (
+    InsufficientFunds,
+    NewHold,
+    hold_create,
+    hold_post,
+    hold_void,
+    holds_create_new,
+)
 
 from .conftest import fresh, snapshot
 
@@ -122,3 +131,32 @@ def test_a_hold_needs_two_accounts_and_a_positive_amount(escrow: Account,
         hold_post(hold_id=123_456)
     with pytest.raises(NotFound):
         hold_void(hold_id=123_456)
+
+
+def test_new_holds_open_together_in_one_insert(
+        source: Account, escrow: Account, payable: Account,
+        django_assert_num_queries: Callable[..., Any]) -> None:
+    specs = [NewHold(debit_account=source, credit_account=escrow, amount_fen=amount,
+                     kind="order_escrow", reference=f"order:{n}:escrow")
+             for n, amount in enumerate((300, 500, 200))]
+    # One guarded UPDATE per account, one INSERT for the three holds.
+    with transaction.atomic(), django_assert_num_queries(3):
+        holds = holds_create_new(specs)
+    assert [h.amount_fen for h in holds] == [300, 500, 200] and all(h.pk for h in holds)
+    assert fresh(source).debits_pending_fen == 1_000
+    assert fresh(escrow).credits_pending_fen == 1_000
+    assert ledger_check() == []
+    hold_post(hold_id=holds[1].pk)
+    assert fresh(escrow).balance_fen == 500 and ledger_check() == []
+
+
+def test_new_holds_beyond_the_balance_roll_the_caller_back(
+        escrow: Account, payable: Account, fund: Fund) -> None:
+    fund(escrow, 1_000)
+    before = snapshot()
+    with pytest.raises(InsufficientFunds), transaction.atomic():
+        holds_create_new([NewHold(debit_account=escrow, credit_account=payable,
+                                  amount_fen=600, kind="x"),
+                          NewHold(debit_account=escrow, credit_account=payable,
+                                  amount_fen=401, kind="x")])
+    assert snapshot() == before
