@@ -234,6 +234,8 @@ LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
+# How long a checked API token is kept in the cache (0: read it from the database each time).
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 60)
 # Absolute links in share kits, posters and Open Graph tags; empty: taken from the request.
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 # A repeat visit through one share from the same device or user inside this window is

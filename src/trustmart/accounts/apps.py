@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "trustmart.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (cached API tokens follow changes to their user)

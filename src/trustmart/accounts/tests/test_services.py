@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -185,6 +186,37 @@ def test_api_tokens_are_hashed_expire_and_revoke(user: User) -> None:
     with pytest.raises(NotAuthenticated) as revoked:
         services.api_token_authenticate(raw)
     assert revoked.value.code == "token_revoked"
+
+
+def test_a_cached_token_follows_its_user_and_its_revocation(
+        user: User, django_assert_num_queries: Any) -> None:
+    token, raw = services.api_token_create(user=user, name="app")
+    assert services.api_token_authenticate(raw) == user  # read, stamped and cached
+    with django_assert_num_queries(0):
+        assert services.api_token_authenticate(raw) == user
+    user.nickname = "改名"
+    user.save()  # any change to the user drops the cached token...
+    assert services.api_token_authenticate(raw).nickname == "改名"
+    user.is_active = False
+    user.save(update_fields=["is_active"])  # ...so deactivation takes effect at once
+    with pytest.raises(NotAuthenticated) as inactive:
+        services.api_token_authenticate(raw)
+    assert inactive.value.code == "token_invalid"
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    assert services.api_token_authenticate(raw) == user
+    services.api_token_revoke(user=user, token_id=token.pk)  # revoked: refused at once
+    with pytest.raises(NotAuthenticated) as revoked:
+        services.api_token_authenticate(raw)
+    assert revoked.value.code == "token_revoked"
+
+
+def test_with_the_cache_off_every_request_reads_the_token(
+        user: User, settings: Any, django_assert_num_queries: Any) -> None:
+    settings.API_TOKEN_CACHE_SECONDS = 0
+    _token, raw = services.api_token_create(user=user, name="app")
+    services.api_token_authenticate(raw)
+    with django_assert_num_queries(1):
+        assert services.api_token_authenticate(raw) == user
 
 
 def test_nobody_revokes_another_users_token(make_user: object) -> None:
