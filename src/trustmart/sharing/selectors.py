@@ -1,7 +1,7 @@
 """Reads of the sharing app: shares, attribution for orders, anti-fraud facts, the share tree.
 
-``attribution_for``, ``devices_of_user``, ``share_get`` and ``last_visit_at`` are the public
-contract used by the orders and commissions apps.
+``attribution_for`` (``attributions_for`` for many lines), ``devices_of_user``, ``share_get``
+and ``last_visit_at`` are the public contract used by the orders and commissions apps.
 """
 
 from __future__ import annotations
@@ -98,9 +98,13 @@ class Attribution:
 NO_ATTRIBUTION = Attribution()
 
 
-def _carries(store_id: int, product_id: int) -> bool:
-    return StoreItem.objects.filter(store_id=store_id, store__status=Store.Status.OPEN,
-                                    product_id=product_id).exists()
+@dataclass(frozen=True)
+class AttributionAsk:
+    """One cart line to attribute: its product, and the store and share it was added from."""
+
+    product_id: int
+    store_id: int | None = None
+    share_code: str | None = None
 
 
 def attribution_for(*, buyer_id: int, product_id: int, store_id: int | None,
@@ -114,30 +118,83 @@ def attribution_for(*, buyer_id: int, product_id: int, store_id: int | None,
        open and carrying the product, with no share.
     3. Else nothing. A result naming the buyer's own store has ``self_purchase=True``.
     """
+    return attributions_for(buyer_id=buyer_id, asks=[
+        AttributionAsk(product_id=product_id, store_id=store_id, share_code=share_code)])[0]
+
+
+def attributions_for(*, buyer_id: int, asks: list[AttributionAsk]) -> list[Attribution]:
+    """``attribution_for`` for every line of a checkout at once, in the same order.
+
+    The binding is read once, however many lines there are; the bound store, the lines'
+    shares, which open stores carry which products, and the lines' own stores take one read
+    each, and only when some line needs them (a buyer with no binding, buying without a share
+    or a store, costs the one read of the binding)."""
+    results: list[Attribution | None] = [None] * len(asks)
     binding = binding_of(buyer_id=buyer_id)
     if binding is not None and binding.sharer_id != buyer_id:
-        store = Store.objects.filter(owner_id=binding.sharer_id,
+        bound = Store.objects.filter(owner_id=binding.sharer_id,
                                      status=Store.Status.OPEN).first()
-        if store is not None and _carries(store.pk, product_id):
-            return Attribution(store_id=store.pk,
-                               share_code=binding.share.code if binding.share else None,
-                               sharer_id=binding.sharer_id,
-                               sharer_nickname=binding.sharer.nickname)
-    share = (Share.objects.select_related("sharer", "store").filter(code=share_code).first()
-             if share_code else None)
+        if bound is not None:
+            carried = set(StoreItem.objects.filter(
+                store=bound, product_id__in={ask.product_id for ask in asks})
+                .values_list("product_id", flat=True))
+            through_binding = Attribution(
+                store_id=bound.pk, share_code=binding.share.code if binding.share else None,
+                sharer_id=binding.sharer_id, sharer_nickname=binding.sharer.nickname)
+            for index, ask in enumerate(asks):
+                if ask.product_id in carried:
+                    results[index] = through_binding
+    left = [index for index, result in enumerate(results) if result is None]
+    codes = {asks[index].share_code for index in left if asks[index].share_code}
+    shares = ({share.code: share for share in Share.objects.select_related("sharer", "store")
+               .filter(code__in=codes)} if codes else {})
+    wanted: set[tuple[int, int]] = set()
+    for index in left:
+        ask = asks[index]
+        share = shares.get(ask.share_code or "")
+        if share is not None and share.store_id is not None and (
+                ask.store_id is None or ask.store_id == share.store_id):
+            wanted.add((share.store_id, ask.product_id))
+        if ask.store_id is not None:
+            wanted.add((ask.store_id, ask.product_id))
+    carries = _carried_pairs(wanted)
+    own_stores = {ask.store_id for index in left
+                  if (ask := asks[index]).store_id is not None
+                  and (ask.store_id, ask.product_id) in carries}
+    stores = ({store.pk: store for store in Store.objects.select_related("owner")
+               .filter(pk__in=own_stores)} if own_stores else {})
+    for index in left:
+        results[index] = _attribute_line(buyer_id, asks[index], shares, carries, stores)
+    return [result or NO_ATTRIBUTION for result in results]
+
+
+def _carried_pairs(wanted: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of the (store, product) pairs are an open store carrying the product."""
+    if not wanted:
+        return set()
+    found = StoreItem.objects.filter(
+        store_id__in={store for store, _product in wanted},
+        product_id__in={product for _store, product in wanted},
+        store__status=Store.Status.OPEN).values_list("store_id", "product_id")
+    return {pair for pair in found if pair in wanted}
+
+
+def _attribute_line(buyer_id: int, ask: AttributionAsk, shares: dict[str, Share],
+                    carries: set[tuple[int, int]], stores: dict[int, Store]) -> Attribution:
+    share = shares.get(ask.share_code or "")
     if share is not None and share.store_id is not None and (
-            store_id is None or store_id == share.store_id):
+            ask.store_id is None or ask.store_id == share.store_id):
         store = share.store
         if (store is not None and store.owner_id == share.sharer_id
-                and _carries(store.pk, product_id)):
+                and (store.pk, ask.product_id) in carries):
             return Attribution(store_id=store.pk, share_code=share.code,
                                sharer_id=share.sharer_id, sharer_nickname=share.sharer.nickname,
                                self_purchase=share.sharer_id == buyer_id)
-    if store_id is not None and _carries(store_id, product_id):
-        store = Store.objects.select_related("owner").get(pk=store_id)
-        return Attribution(store_id=store.pk, sharer_id=store.owner_id,
-                           sharer_nickname=store.owner.nickname,
-                           self_purchase=store.owner_id == buyer_id)
+    if ask.store_id is not None and (ask.store_id, ask.product_id) in carries:
+        own = stores[ask.store_id]
+        return Attribution(store_id=own.pk, sharer_id=own.owner_id,
+                           sharer_nickname=own.owner.nickname,
+                           self_purchase=own.owner_id == buyer_id)
     return NO_ATTRIBUTION
 
 

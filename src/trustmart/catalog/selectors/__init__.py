@@ -29,6 +29,7 @@ from .pages import (
     categories_for_listing,
     categories_tree,
     category_by_slug,
+    main_image_subquery,
     main_image_url,
     product_card_qs,
     product_page,
@@ -50,6 +51,8 @@ from .rules import (
     product_purchasable,
     product_visible_get,
     products_visible,
+    sellable_batch_id,
+    sellable_batch_subquery,
     share_earning_fen,
 )
 
@@ -71,6 +74,7 @@ __all__ = [
     "commission_bounds",
     "commission_bounds_for_operator",
     "default_merchant_of",
+    "main_image_subquery",
     "main_image_url",
     "merchant_status_counts",
     "product_card_qs",
@@ -91,6 +95,8 @@ __all__ = [
     "revision_for_operator",
     "revision_pending_of",
     "revisions_pending",
+    "sellable_batch_id",
+    "sellable_batch_subquery",
     "share_earning_fen",
     "sku_for_staff",
     "subcategories_of",

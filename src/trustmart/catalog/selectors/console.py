@@ -23,7 +23,7 @@ from ..models import (
     ProductRevision,
     Sku,
 )
-from .pages import ProductPage, _main_image, _page_qs, product_page_of
+from .pages import ProductPage, _page_qs, main_image_subquery, product_page_of
 from .rules import _product_not_found
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def products_of_merchant(*, user: User | AnonymousUser, merchant_id: int,
     """The merchant's products (any status) for its staff, newest first."""
     merchant = merchant_for_staff(user=user, merchant_id=merchant_id)
     qs = Product.objects.filter(merchant=merchant).select_related("category").annotate(
-        main_image=_main_image()).order_by("-updated_at", "-pk")
+        main_image=main_image_subquery()).order_by("-updated_at", "-pk")
     if status:
         qs = qs.filter(status=status)
     return qs
@@ -117,7 +117,7 @@ def products_for_operator(*, user: User | AnonymousUser, status: str = Product.S
     """The review queue (pending, oldest first) or products of another status, newest first."""
     require_operator(user)
     qs = Product.objects.filter(status=status).select_related("merchant", "category").annotate(
-        main_image=_main_image())
+        main_image=main_image_subquery())
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(brand__icontains=query)
                        | Q(merchant__name__icontains=query))

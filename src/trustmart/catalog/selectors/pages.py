@@ -32,8 +32,10 @@ from .rules import (
 
 
 # --- lists and cards ----------------------------------------------------------------------
-def _main_image() -> Subquery:
-    return Subquery(ProductImage.objects.filter(product=OuterRef("pk"), pending=False)
+def main_image_subquery(product_ref: str = "pk") -> Subquery:
+    """The stored name of the first live image of the product that ``product_ref`` (a column
+    of the outer query) names: annotate it as ``main_image`` for ``main_image_url``."""
+    return Subquery(ProductImage.objects.filter(product=OuterRef(product_ref), pending=False)
                     .order_by("position", "pk").values("image")[:1])
 
 
@@ -41,7 +43,7 @@ def product_card_qs() -> QuerySet[Product]:
     """Visible products with what a card shows: merchant, category and ``main_image`` (the
     stored name of the first image, see ``main_image_url``), in one query."""
     return products_visible().select_related("merchant", "category").annotate(
-        main_image=_main_image())
+        main_image=main_image_subquery())
 
 
 def main_image_url(product: Product) -> str | None:

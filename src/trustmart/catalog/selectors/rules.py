@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +55,24 @@ def product_visible_get(*, product_id: int) -> Product:
     return product
 
 
+def sellable_batch_subquery(product_ref: str = "pk") -> Subquery:
+    """The id of the batch ``batch_sellable`` would pick, for the product that ``product_ref``
+    (a column of the outer query) names: annotate a product, or set the result on it, as
+    ``sellable_batch_id`` and ``product_purchasable`` uses it without reading batches."""
+    return Subquery(Batch.objects.filter(product=OuterRef(product_ref),
+                                         expires_on__gt=timezone.localdate())
+                    .order_by("expires_on", "pk").values("pk")[:1])
+
+
+def sellable_batch_id(*, product: Product) -> int | None:
+    """The id of the batch to sell from (FEFO), from ``sellable_batch_id`` when the caller
+    annotated it, else from ``batch_sellable``."""
+    if hasattr(product, "sellable_batch_id"):
+        return product.sellable_batch_id
+    batch = batch_sellable(product=product)
+    return batch.pk if batch is not None else None
+
+
 def batch_sellable(*, product: Product) -> Batch | None:
     """The batch to sell from: the earliest-expiring one not yet expired (FEFO), or None.
 
@@ -96,7 +114,7 @@ def product_purchasable(*, product: Product) -> bool:
     if not product_is_visible(product=product):
         return False
     return not category_requires_batches(product.category) or (
-        batch_sellable(product=product) is not None)
+        sellable_batch_id(product=product) is not None)
 
 
 def product_missing(product: Product) -> dict[str, list[str]]:
