@@ -97,6 +97,11 @@ class CartOut(Schema):
     count: int
 
 
+class CartLineAddedOut(Schema):
+    line: CartLineOut
+    count: int  # units in the whole cart now (the tab bar's badge)
+
+
 def _rule_out(merchant_id: int, rule: ShippingRule | None) -> ShippingRuleOut:
     if rule is None:
         return ShippingRuleOut(merchant_id=merchant_id, configured=False, flat_fee_fen=0,
@@ -177,10 +182,17 @@ def cart_get(request: HttpRequest, province: str | None = None) -> CartOut:
     return _cart_out(request, selectors.cart_view(user=request.user, province=province))
 
 
-@router.post("/cart/lines", response={201: CartOut})
+@router.post("/cart/lines", response={201: CartLineAddedOut},
+             summary="Add to the cart: the line as it is now, and the units in the cart")
 def cart_line_add(request: HttpRequest, payload: CartLineIn) -> Status:
-    services.cart_line_add(user=request.user, **payload.dict())
-    return Status(201, _cart_out(request, selectors.cart_view(user=request.user)))
+    line = services.cart_line_add(user=request.user, **payload.dict())
+    sku = line.sku
+    return Status(201, CartLineAddedOut(
+        line=CartLineOut(id=line.pk, sku_id=sku.pk, product_id=sku.product_id,
+                         name=sku.product.name, specs=sku.specs, store_id=line.store_id,
+                         quantity=line.quantity, selected=line.selected, available=True,
+                         unit_price_fen=sku.price_fen, amount_fen=sku.price_fen * line.quantity),
+        count=line.cart_units))  # type: ignore[attr-defined]
 
 
 @router.patch("/cart/lines/{line_id}", response=CartOut)

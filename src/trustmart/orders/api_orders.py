@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Schema
-from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from trustmart.core.idempotency import HEADER, idempotent
+from trustmart.core.errors import InvalidInput
+from trustmart.core.idempotency import HEADER, MAX_KEY_LENGTH
 
 from . import selectors, services
 from .api import router
@@ -89,7 +90,7 @@ class OrderDetailOut(OrderOut):
 
     @staticmethod
     def resolve_events(obj: Order) -> list[Any]:
-        return list(obj.events.all())
+        return selectors.order_timeline(obj)
 
 
 class CheckoutOut(Schema):
@@ -119,14 +120,22 @@ class CancelIn(Schema):
 # --- buyer --------------------------------------------------------------------------------------
 @router.post("/checkouts", response={201: CheckoutOut},
              summary="Check out the cart (one order per merchant); send an Idempotency-Key")
-@decorate_view(idempotent)
-def checkout_create(request: HttpRequest, payload: CheckoutIn) -> Status[Checkout]:
+def checkout_create(request: HttpRequest, response: HttpResponse,
+                    payload: CheckoutIn) -> Status[Checkout]:
+    """The key is the checkout's own request key (unique per buyer, kept with the checkout),
+    so a retry costs no extra writes: the same key with the same body answers the first
+    checkout (``Idempotent-Replayed: true``), with another body ``idempotency_key_reused``."""
+    key = request.META.get(HEADER, "").strip()
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(_("The idempotency key is too long."),
+                           code="idempotency_key_invalid")
     checkout = services.checkout_create(
         buyer=request.user, address_id=payload.address_id, line_ids=payload.line_ids,
-        buyer_note=payload.note, request_key=request.META.get(HEADER) or None)
+        buyer_note=payload.note, request_key=key or None)
     if not hasattr(checkout, "created_orders"):  # a replayed key: the first checkout
         checkout = selectors.checkout_for_buyer(user=request.user,
                                                 checkout_no=checkout.checkout_no)
+        response["Idempotent-Replayed"] = "true"
     return Status(201, checkout)
 
 

@@ -31,7 +31,7 @@ EVENT_LABELS = {
 
 
 def _detail(request: HttpRequest, order: Order, **extra: object) -> HttpResponse:
-    timeline = [(e, EVENT_LABELS.get(e.kind, e.kind)) for e in order.events.all()]
+    timeline = [(e, EVENT_LABELS.get(e.kind, e.kind)) for e in selectors.order_timeline(order)]
     return render(request, "orders/order_detail.html",
                   {"order": order, "timeline": timeline, **extra})
 

@@ -83,8 +83,8 @@ def deposit_create(request: HttpRequest, payload: DepositIn) -> Status[PaymentSt
 
 
 @router.post("/checkouts", response={201: PaymentStartOut}, summary=(
-    "Pay a checkout (its buyer only): all its orders at once, held in escrow; open pay_url"))
-@decorate_view(idempotent)
+    "Pay a checkout (its buyer only): all its orders at once, held in escrow; open pay_url. "
+    "Idempotent without a key: asking again answers the same open payment"))
 def checkout_payment_create(request: HttpRequest,
                             payload: CheckoutPaymentIn) -> Status[PaymentStartOut]:
     user = request.auth  # type: ignore[attr-defined]

@@ -53,6 +53,20 @@ def _with_details(qs: QuerySet[Order]) -> QuerySet[Order]:
         Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "pk")))
 
 
+def order_timeline(order: Order) -> list[OrderEvent]:
+    """The order's timeline, oldest first: placing it, then every recorded transition and note.
+
+    Placing an order is not a transition, so checkout writes no event row for it: the first
+    entry comes from the order itself (its ``created_at``, its buyer). Orders placed before
+    that change keep their recorded "created" row, which is then used as it is."""
+    events = list(order.events.all())
+    if not events or events[0].kind != "created":
+        events.insert(0, OrderEvent(order=order, from_status="", kind="created",
+                                    to_status=Order.Status.AWAITING_PAYMENT,
+                                    actor_id=order.buyer_id, created_at=order.created_at))
+    return events
+
+
 def _tab_filter(qs: QuerySet[Order], tabs: dict[str, tuple[str, ...]], tab: str
                 ) -> QuerySet[Order]:
     statuses = tabs.get(tab, ())

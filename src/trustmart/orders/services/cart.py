@@ -3,15 +3,17 @@ so a refused request changes nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.models import User
 from trustmart.accounts.validators import normalize_mobile
 from trustmart.catalog.models import Sku
-from trustmart.catalog.selectors import product_purchasable
+from trustmart.catalog.selectors import product_purchasable, sellable_batch_subquery
 from trustmart.core.errors import InvalidInput, NotAuthenticated, invalid
 from trustmart.merchants.selectors import merchant_for_staff
 from trustmart.stores.models import Store, StoreItem
@@ -135,7 +137,9 @@ def shipping_rule_set(*, user: User | AnonymousUser, merchant_id: int, flat_fee_
 
 
 # --- cart ---------------------------------------------------------------------------------------
-def _check_quantity(*, member: User, sku: Sku, quantity: int, exclude_line: int | None) -> None:
+def _check_quantity(*, sku: Sku, quantity: int, others: int) -> None:
+    """``quantity`` for one line of ``sku``, with ``others`` units of its product on the
+    buyer's other lines: within the line maximum, the stock and the purchase limit."""
     if quantity < 1 or quantity > MAX_LINE_QUANTITY:
         raise invalid("quantity", _("Choose a quantity between 1 and %(max)s.")
                       % {"max": MAX_LINE_QUANTITY}, code="invalid_quantity")
@@ -143,53 +147,83 @@ def _check_quantity(*, member: User, sku: Sku, quantity: int, exclude_line: int 
         raise invalid("quantity", _("Only %(count)s left in stock.") % {"count": sku.stock},
                       code="insufficient_stock")
     limit = sku.product.purchase_limit
-    if limit:
-        others = CartLine.objects.filter(user=member, sku__product=sku.product)
-        if exclude_line is not None:
-            others = others.exclude(pk=exclude_line)
-        in_cart = others.aggregate(n=Sum("quantity"))["n"] or 0
-        if in_cart + quantity > limit:
-            raise invalid("quantity", _("You can buy at most %(limit)s of this product per "
-                                        "order.") % {"limit": limit},
-                          code="purchase_limit_exceeded")
+    if limit and others + quantity > limit:
+        raise invalid("quantity", _("You can buy at most %(limit)s of this product per "
+                                    "order.") % {"limit": limit},
+                      code="purchase_limit_exceeded")
 
 
-@transaction.atomic
 def cart_line_add(*, user: User | AnonymousUser, sku_id: int, quantity: int = 1,
-                  store_id: int | None = None, share_code: str | None = None) -> CartLine:
-    """Adding the same SKU from the same store again adds to that line's quantity."""
+                  store_id: int | None = None, share_code: str | None = None,
+                  _raced: bool = False) -> CartLine:
+    """Adding the same SKU from the same store again adds to that line's quantity.
+
+    One read brings the SKU with its product, merchant, category chain and FEFO batch, the
+    buyer's line for it (if any), the units of the product already in the cart and the units
+    of the whole cart; then one write. The returned line carries ``cart_units``: what the
+    cart holds now, for the badge. Two adds racing for the same new line meet at the unique
+    (user, SKU, store): the loser adds its quantity to the winner's line instead.
+    """
     member = _member(user)
+    if quantity < 1 or quantity > MAX_LINE_QUANTITY:
+        raise invalid("quantity", _("Choose a quantity between 1 and %(max)s.")
+                      % {"max": MAX_LINE_QUANTITY}, code="invalid_quantity")
+    store = None
+    if store_id is not None:
+        item = (StoreItem.objects.select_related("store")
+                .filter(store_id=store_id, store__status=Store.Status.OPEN,
+                        product__skus=sku_id).first())
+        if item is None:
+            raise invalid("store_id", _("This store does not sell this product."),
+                          code="not_in_store")
+        store = item.store
+    mine = CartLine.objects.filter(user=member)
+    same_line = mine.filter(sku=OuterRef("pk"), store=store)
     sku = (Sku.objects.select_related("product__merchant", "product__category__parent__parent")
-           .filter(pk=sku_id, is_active=True).first())
+           .filter(pk=sku_id, is_active=True)
+           .annotate(sellable_batch=sellable_batch_subquery("product_id"),
+                     line_id=Subquery(same_line.values("pk")[:1]),
+                     line_quantity=Subquery(same_line.values("quantity")[:1]),
+                     product_units=_units(mine.filter(sku__product=OuterRef("product_id"))),
+                     cart_units=_units(mine))
+           .first())
+    if sku is not None:
+        sku.product.sellable_batch_id = sku.sellable_batch  # type: ignore[attr-defined]
     if sku is None or not product_purchasable(product=sku.product):
         raise invalid("sku_id", _("This product cannot be bought now."),
                       code="product_unavailable")
-    store = None
-    if store_id is not None:
-        store = Store.objects.filter(pk=store_id, status=Store.Status.OPEN).first()
-        if store is None or not StoreItem.objects.filter(store=store,
-                                                         product=sku.product).exists():
-            raise invalid("store_id", _("This store does not sell this product."),
-                          code="not_in_store")
-    line = (CartLine.objects.select_for_update()
-            .filter(user=member, sku=sku, store=store).first())
-    total = quantity + (line.quantity if line else 0)
-    if quantity < 1:
-        raise invalid("quantity", _("Choose a quantity between 1 and %(max)s.")
-                      % {"max": MAX_LINE_QUANTITY}, code="invalid_quantity")
-    _check_quantity(member=member, sku=sku, quantity=total,
-                    exclude_line=line.pk if line else None)
-    if line is None:
-        return CartLine.objects.create(user=member, sku=sku, store=store, quantity=total,
-                                       share_code=share_code or None)
-    line.quantity = total
-    line.selected = True
-    fields = ["quantity", "selected"]
-    if share_code and share_code != line.share_code:
-        line.share_code = share_code  # the latest share that brought the buyer back
-        fields.append("share_code")
-    line.save(update_fields=fields)
+    before = sku.line_quantity or 0
+    total = quantity + before
+    _check_quantity(sku=sku, quantity=total,
+                    others=(sku.product_units or 0) - before)
+    cart_units = (sku.cart_units or 0) + quantity
+    if sku.line_id is None:
+        try:
+            with transaction.atomic():
+                line = CartLine.objects.create(user=member, sku=sku, store=store,
+                                               quantity=total, share_code=share_code or None)
+        except IntegrityError:
+            if _raced:
+                raise
+            # Another request created the line between our read and this insert: add to it.
+            return cart_line_add(user=member, sku_id=sku_id, quantity=quantity,
+                                 store_id=store_id, share_code=share_code, _raced=True)
+    else:
+        changes: dict[str, Any] = {"quantity": F("quantity") + quantity, "selected": True}
+        if share_code:
+            changes["share_code"] = share_code  # the latest share that brought the buyer back
+        CartLine.objects.filter(pk=sku.line_id).update(**changes)
+        line = CartLine(pk=sku.line_id, user=member, sku=sku,
+                        store=store, quantity=total, selected=True,
+                        share_code=share_code or None)
+    line.cart_units = cart_units  # type: ignore[attr-defined]
     return line
+
+
+def _units(lines: QuerySet[CartLine]) -> Subquery:
+    """The sum of ``lines``' quantities as a subquery (NULL for none)."""
+    return Subquery(lines.order_by().values("user").annotate(units=Sum("quantity"))
+                    .values("units")[:1])
 
 
 @transaction.atomic
@@ -201,8 +235,9 @@ def cart_line_update(*, user: User | AnonymousUser, line_id: int, quantity: int 
         if quantity > line.quantity and not product_purchasable(product=line.sku.product):
             raise invalid("quantity", _("This product cannot be bought now."),
                           code="product_unavailable")
-        _check_quantity(member=line.user, sku=line.sku, quantity=quantity,
-                        exclude_line=line.pk)
+        others = (CartLine.objects.filter(user=line.user, sku__product=line.sku.product)
+                  .exclude(pk=line.pk).aggregate(n=Sum("quantity"))["n"] or 0)
+        _check_quantity(sku=line.sku, quantity=quantity, others=others)
         line.quantity = quantity
         fields.append("quantity")
     if selected is not None:

@@ -10,32 +10,43 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.models import User
-from trustmart.catalog.models import Batch, ProductImage
-from trustmart.catalog.selectors import batch_sellable, product_purchasable
+from trustmart.catalog.selectors import (
+    main_image_subquery,
+    main_image_url,
+    product_purchasable,
+    sellable_batch_id,
+    sellable_batch_subquery,
+)
 from trustmart.catalog.services import sku_stock_take
 from trustmart.core.errors import Conflict, InvalidInput, NotFound, invalid
 from trustmart.core.events import publish
 from trustmart.ledger.models import Purpose
-from trustmart.ledger.services import hold_create, hold_void, platform_account_ids
-from trustmart.sharing.selectors import attribution_for
+from trustmart.ledger.selectors import platform_account_subquery
+from trustmart.ledger.services import (
+    NewHold,
+    hold_void,
+    holds_create_new,
+    platform_account_ids,
+)
+from trustmart.merchants.models import Merchant
+from trustmart.sharing.selectors import Attribution, AttributionAsk, attributions_for
 
-from ..models import Address, CartLine, Checkout, Order, OrderLine, ShippingRule
+from ..models import Address, CartLine, Checkout, Order, OrderLine
 from ..selectors import address_get
 from ..shipping import shipping_fee_fen
 from .aftersale import refund_line_payload
 from .cart import _member
-from .transitions import order_stock_return, order_transition
+from .transitions import order_stock_return, order_transition, orders_transition
 
 ADDRESS_FIELDS = ("recipient_name", "mobile", "province", "city", "district", "detail")
 
@@ -50,29 +61,32 @@ def _request_hash(address_id: int, line_ids: list[int] | None, buyer_note: str) 
 def _replay(member: User, request_key: str, request_hash: str) -> Checkout | None:
     existing = Checkout.objects.filter(buyer=member, request_key=request_key).first()
     if existing is not None and existing.request_hash != request_hash:
-        raise Conflict(_("This request key was already used for another checkout."),
-                       code="idempotency_key_reused")
+        raise InvalidInput(_("This idempotency key was already used for a different request."),
+                           code="idempotency_key_reused")
     return existing
 
 
 def _cart_lines(member: User, line_ids: list[int] | None) -> list[CartLine]:
+    """The lines to check out, in one read: each with its SKU, product, merchant (and the
+    merchant's shipping rule), category chain and store; and, annotated on the product as
+    ``batch_sellable``/``main_image_url`` expect them, its FEFO batch and its main image."""
     lines = (CartLine.objects.filter(user=member)
-             .select_related("sku__product__merchant", "sku__product__category__parent__parent",
-                             "store")
-             .prefetch_related(
-                 Prefetch("sku__product__batches", queryset=Batch.objects.all(),
-                          to_attr="all_batches"),
-                 Prefetch("sku__product__images",
-                          queryset=ProductImage.objects.filter(pending=False)
-                          .order_by("position", "pk"), to_attr="live_images"))
+             .select_related("sku__product__merchant__shipping_rule",
+                             "sku__product__category__parent__parent", "store")
+             .annotate(sellable_batch=sellable_batch_subquery("sku__product_id"),
+                       main_image=main_image_subquery("sku__product_id"))
              .order_by("sku__product__merchant_id", "-added_at", "-pk"))
     if line_ids is not None:
-        lines = lines.filter(pk__in=set(line_ids))
-        found = list(lines)
+        found: list[CartLine] = list(lines.filter(pk__in=set(line_ids)))
         if len(found) != len(set(line_ids)):
             raise NotFound(_("This cart line does not exist."), code="cart_line_not_found")
-        return found
-    return list(lines.filter(selected=True))
+    else:
+        found = list(lines.filter(selected=True))
+    for line in found:
+        product = line.sku.product
+        product.sellable_batch_id = line.sellable_batch  # type: ignore[attr-defined]
+        product.main_image = line.main_image  # type: ignore[attr-defined]
+    return found
 
 
 def _check_lines(lines: list[CartLine]) -> None:
@@ -96,45 +110,42 @@ def _snapshot(address: Address) -> dict[str, str]:
     return {field: getattr(address, field) for field in ADDRESS_FIELDS}
 
 
-def _image_url(line: CartLine) -> str:
-    images = getattr(line.sku.product, "live_images", [])
-    return images[0].image.url if images else ""
-
-
 @transaction.atomic
 def checkout_create(*, buyer: User | AnonymousUser, address_id: int,
                     line_ids: list[int] | None = None, request_key: str | None = None,
                     buyer_note: str = "") -> Checkout:
     """One order per merchant from the buyer's selected, purchasable cart lines (or
-    ``line_ids``). A retried ``request_key`` returns the first checkout and takes no stock."""
+    ``line_ids``). A retried ``request_key`` returns the first checkout and takes no stock.
+
+    A retry is recognised without a read of its own: the first checkout emptied the cart (so
+    the cart check fails), or, if the buyer has put other things in the cart since, the
+    unique (buyer, request key) refuses the second checkout row before any stock is taken.
+    Either way the first checkout is the answer.
+    """
     member = _member(buyer)
     buyer_note = buyer_note.strip()
     if len(buyer_note) > 200:
         raise invalid("buyer_note", _("This is too long."), code="note_too_long")
     request_key = (request_key or "").strip()[:128] or None
     request_hash = _request_hash(address_id, line_ids, buyer_note)
-    if request_key and (found := _replay(member, request_key, request_hash)):
-        return found
-    address = address_get(user=member, address_id=address_id)
     try:
+        address = address_get(user=member, address_id=address_id)
         lines = _cart_lines(member, line_ids)
         _check_lines(lines)
     except (InvalidInput, NotFound):
-        # A concurrent retry with the same key may have committed (and emptied the cart)
-        # between our first look and reading the cart: then its checkout is the answer.
         if request_key and (found := _replay(member, request_key, request_hash)):
             return found
         raise
     by_merchant: dict[int, list[CartLine]] = defaultdict(list)
     for line in lines:
         by_merchant[line.sku.product.merchant_id].append(line)
-    rules = {r.merchant_id: r for r in ShippingRule.objects.filter(merchant_id__in=by_merchant)}
-    plans: list[tuple[int, list[CartLine], int, int]] = []
-    for merchant_id, group in by_merchant.items():
+    plans: list[tuple[Merchant, list[CartLine], int, int]] = []
+    for group in by_merchant.values():
+        merchant = group[0].sku.product.merchant
         goods = sum(line.sku.price_fen * line.quantity for line in group)
-        shipping = shipping_fee_fen(rules.get(merchant_id), subtotal_fen=goods,
-                                    province=address.province)
-        plans.append((merchant_id, group, goods, shipping))
+        shipping = shipping_fee_fen(getattr(merchant, "shipping_rule", None),
+                                    subtotal_fen=goods, province=address.province)
+        plans.append((merchant, group, goods, shipping))
     now = timezone.now()
     expires_at = now + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
     snapshot = _snapshot(address)
@@ -145,7 +156,7 @@ def checkout_create(*, buyer: User | AnonymousUser, address_id: int,
                 total_fen=sum(goods + shipping for _m, _g, goods, shipping in plans),
                 address=snapshot, expires_at=expires_at)
     except IntegrityError:
-        # A concurrent retry with the same key committed first: return its checkout.
+        # The same key was used before (a retry, maybe racing the first): its checkout.
         if request_key and (found := _replay(member, request_key, request_hash)):
             return found
         raise
@@ -156,31 +167,27 @@ def checkout_create(*, buyer: User | AnonymousUser, address_id: int,
                            % {"name": line.sku.product.name}, code="insufficient_stock")
     # 锁客: each line is sold through the store (and share) the buyer's binding or the line's
     # own share says; commission is only ever due on an attributed line.
-    attributed = {line.pk: attribution_for(buyer_id=member.pk, product_id=line.sku.product_id,
-                                           store_id=line.store_id, share_code=line.share_code)
-                  for line in lines}
-    orders: list[Order] = []
-    for _merchant_id, group, goods, shipping in plans:
-        order = Order.objects.create(
-            checkout=checkout, buyer=member, merchant=group[0].sku.product.merchant,
-            goods_fen=goods,
-            shipping_fen=shipping, total_fen=goods + shipping, address=snapshot,
-            buyer_note=buyer_note, expires_at=expires_at)
-        created_lines = OrderLine.objects.bulk_create([OrderLine(
-            order=order, sku=line.sku, product=line.sku.product,
-            product_name=line.sku.product.name[:60], spec_key=line.sku.spec_key,
-            image_url=_image_url(line)[:300], unit_price_fen=line.sku.price_fen,
-            quantity=line.quantity, paid_fen=line.sku.price_fen * line.quantity,
-            commission_bps=(line.sku.product.commission_bps
-                            if attributed[line.pk].store_id else 0),
-            batch=batch_sellable(product=line.sku.product),
-            store_id=attributed[line.pk].store_id,
-            share_code=attributed[line.pk].share_code) for line in group])
-        order.events.create(to_status=order.status, kind="created", actor=member)
-        # What was just written, for the caller's answer (the API), so it need not be read
-        # back: the same to_attr pattern as prefetches ("all_batches").
-        order.created_lines = created_lines  # type: ignore[attr-defined]
-        orders.append(order)
+    attributed = dict(zip((line.pk for line in lines), attributions_for(
+        buyer_id=member.pk, asks=[AttributionAsk(product_id=line.sku.product_id,
+                                                 store_id=line.store_id,
+                                                 share_code=line.share_code)
+                                  for line in lines]), strict=True))
+    orders = Order.objects.bulk_create([
+        Order(checkout=checkout, buyer=member, merchant=merchant, goods_fen=goods,
+              shipping_fen=shipping, total_fen=goods + shipping, address=snapshot,
+              buyer_note=buyer_note, expires_at=expires_at)
+        for merchant, _group, goods, shipping in plans])
+    order_lines = OrderLine.objects.bulk_create([
+        _order_line(order, line, attributed[line.pk])
+        for order, (_merchant, group, _goods, _shipping) in zip(orders, plans, strict=True)
+        for line in group])
+    # No "created" event row: placing an order is not a transition, and the timeline takes
+    # it from the order itself (``selectors.order_timeline``).
+    # What was just written, for the caller's answer (the API), so it need not be read
+    # back: the same to_attr pattern as prefetches ("all_batches").
+    for order in orders:
+        order.created_lines = [line for line in order_lines  # type: ignore[attr-defined]
+                               if line.order_id == order.pk]
     checkout.created_orders = orders  # type: ignore[attr-defined]
     CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
     publish("checkout.created", {"checkout_no": checkout.checkout_no, "buyer_id": member.pk,
@@ -189,21 +196,55 @@ def checkout_create(*, buyer: User | AnonymousUser, address_id: int,
     return checkout
 
 
-def _paid_payload(order: Order) -> dict[str, Any]:
+def _order_line(order: Order, line: CartLine, attribution: Attribution) -> OrderLine:
+    product = line.sku.product
+    return OrderLine(
+        order=order, sku=line.sku, product=product, product_name=product.name[:60],
+        spec_key=line.sku.spec_key, image_url=(main_image_url(product) or "")[:300],
+        unit_price_fen=line.sku.price_fen, quantity=line.quantity,
+        paid_fen=line.sku.price_fen * line.quantity,
+        commission_bps=product.commission_bps if attribution.store_id else 0,
+        batch_id=sellable_batch_id(product=product), store_id=attribution.store_id,
+        share_code=attribution.share_code)
+
+
+def _paid_payload(order: Order, lines: list[OrderLine]) -> dict[str, Any]:
     return {"order_no": order.order_no, "buyer_id": order.buyer_id,
             "merchant_id": order.merchant_id, "total_fen": order.total_fen,
             "lines": [{"line_id": line.pk, "paid_fen": line.paid_fen, "store_id": line.store_id,
                        "share_code": line.share_code, "commission_bps": line.commission_bps}
-                      for line in order.lines.all()]}
+                      for line in lines]}
 
 
-@transaction.atomic
 def checkout_paid(*, checkout_no: str, amount_fen: int, payment_ref: str) -> bool:
     """Payment succeeded: hold each order's total in escrow and mark the orders paid.
 
     False when the checkout can no longer be paid (expired or cancelled): the caller refunds.
     The same payment reported again is True with no second hold.
+
+    The common case is one guarded ``UPDATE ... WHERE status = 'awaiting_payment' AND
+    total_fen = <paid> AND expires_at > now``: exactly one payment of a checkout wins it, so
+    what follows cannot be a replay and needs no lock or replay read. Only when it matches no
+    row is the checkout read, to say why.
     """
+    now = timezone.now()
+    # No savepoint: an error in here must roll the caller's whole transaction back.
+    with transaction.atomic(savepoint=False):
+        won = Checkout.objects.filter(
+            checkout_no=checkout_no, status=Checkout.Status.AWAITING_PAYMENT,
+            total_fen=amount_fen, expires_at__gt=now,
+        ).update(status=Checkout.Status.PAID, paid_at=now, payment_ref=payment_ref[:64])
+        if won:
+            _orders_paid(checkout_no, now=now)
+    return True if won else _checkout_not_won(checkout_no, amount_fen=amount_fen,
+                                              payment_ref=payment_ref, now=now)
+
+
+@transaction.atomic
+def _checkout_not_won(checkout_no: str, *, amount_fen: int, payment_ref: str,
+                      now: datetime) -> bool:
+    """Why the guarded update matched nothing: unknown, wrong amount, already paid (by this
+    payment: True), closed, or past its deadline (closed now; the caller refunds)."""
     checkout = Checkout.objects.select_for_update().filter(checkout_no=checkout_no).first()
     if checkout is None:
         raise NotFound(_("This checkout does not exist."), code="checkout_not_found")
@@ -211,32 +252,45 @@ def checkout_paid(*, checkout_no: str, amount_fen: int, payment_ref: str) -> boo
         raise Conflict(_("The amount paid does not match the checkout."),
                        code="amount_mismatch")
     if checkout.status == Checkout.Status.PAID:
-        return checkout.payment_ref == payment_ref
-    if checkout.status != Checkout.Status.AWAITING_PAYMENT:
-        return False
-    now = timezone.now()
-    if checkout.expires_at <= now:
+        return checkout.payment_ref == payment_ref[:64]
+    if checkout.status == Checkout.Status.AWAITING_PAYMENT and checkout.expires_at <= now:
         # Paid too late, even if the sweep has not closed it yet: the stock may already be
         # promised elsewhere, so close it now and let the caller refund the money.
         _checkout_close(checkout_no, status=Checkout.Status.EXPIRED, kind="expired")
-        return False
-    checkout.status = Checkout.Status.PAID
-    checkout.paid_at = now
-    checkout.payment_ref = payment_ref[:64]
-    checkout.save(update_fields=["status", "paid_at", "payment_ref"])
-    platform = platform_account_ids(
-        purposes=(Purpose.EXTERNAL_PAYMENT_SOURCE, Purpose.PLATFORM_ESCROW))
-    source = platform[Purpose.EXTERNAL_PAYMENT_SOURCE]
-    escrow = platform[Purpose.PLATFORM_ESCROW]
-    for order in checkout.orders.select_for_update().order_by("pk"):
-        hold = hold_create(debit_account=source, credit_account=escrow,
-                           amount_fen=order.total_fen, kind="order_escrow",
-                           reference=f"order:{order.order_no}:escrow")
-        if not order_transition(order, Order.Status.PAID, kind="paid", paid_at=now,
-                                expires_at=None, escrow_hold_id=hold.pk):
-            raise Conflict(_("This order cannot be paid now."), code="order_not_payable")
-        publish("order.paid", _paid_payload(order))
-    return True
+    return False
+
+
+def _orders_paid(checkout_no: str, *, now: datetime) -> None:
+    """The orders of a checkout just won for payment: one escrow hold each, all opened with
+    one INSERT, each order moved to paid and its ``order.paid`` published."""
+    lines: dict[int, list[OrderLine]] = defaultdict(list)
+    orders: dict[int, Order] = {}
+    accounts: tuple[int | None, int | None] = (None, None)
+    for line in (OrderLine.objects.filter(order__checkout__checkout_no=checkout_no)
+                 .select_related("order").order_by("order_id", "pk")
+                 .annotate(source=platform_account_subquery(Purpose.EXTERNAL_PAYMENT_SOURCE),
+                           escrow=platform_account_subquery(Purpose.PLATFORM_ESCROW))):
+        orders.setdefault(line.order_id, line.order)
+        lines[line.order_id].append(line)
+        accounts = (line.source, line.escrow)
+    source, escrow = accounts
+    if source is None or escrow is None:  # the very first payment: create them
+        platform = platform_account_ids(
+            purposes=(Purpose.EXTERNAL_PAYMENT_SOURCE, Purpose.PLATFORM_ESCROW))
+        source = platform[Purpose.EXTERNAL_PAYMENT_SOURCE]
+        escrow = platform[Purpose.PLATFORM_ESCROW]
+    holds = holds_create_new([
+        NewHold(debit_account=source, credit_account=escrow, amount_fen=order.total_fen,
+                kind="order_escrow", reference=f"order:{order.order_no}:escrow")
+        for order in orders.values()])
+    for order, hold in zip(orders.values(), holds, strict=True):
+        order.escrow_hold_id = hold.pk
+    if not orders_transition(list(orders.values()), Order.Status.PAID, kind="paid",
+                             fields=lambda order: {"paid_at": now, "expires_at": None,
+                                                   "escrow_hold_id": order.escrow_hold_id}):
+        raise Conflict(_("This order cannot be paid now."), code="order_not_payable")
+    for order_id, order in orders.items():
+        publish("order.paid", _paid_payload(order, lines[order_id]))
 
 
 def _checkout_close(checkout_no: str, *, status: str, kind: str, actor: User | None = None,

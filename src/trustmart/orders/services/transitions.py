@@ -6,6 +6,7 @@ confirmations) produce exactly one winner without holding a lock across the requ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -30,7 +31,7 @@ def order_transition(order: Order, to_status: str, *, kind: str, actor: User | N
     from_status = order.status
     if to_status not in TRANSITIONS.get(from_status, set()):
         return False
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # nothing inside is caught: no savepoint needed
         won = Order.objects.filter(pk=order.pk, status=from_status).update(status=to_status,
                                                                            **fields)
         if not won:
@@ -45,6 +46,35 @@ def order_transition(order: Order, to_status: str, *, kind: str, actor: User | N
             setattr(order, name, value)
     if computed:
         order.refresh_from_db(fields=computed)
+    return True
+
+
+def orders_transition(orders: list[Order], to_status: str, *, kind: str,
+                      fields: Callable[[Order], dict[str, Any]],
+                      actor: User | None = None, note: str = "") -> bool:
+    """Move several orders to ``to_status`` in the caller's transaction: one guarded UPDATE per
+    order (``fields(order)`` are its other columns, plain values) and one INSERT for all their
+    timeline events. False, with nothing recorded, unless every order moved; the caller then
+    raises so that its transaction rolls the moved ones back."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("orders_transition must run inside a transaction")
+    changes: list[tuple[Order, str, dict[str, Any]]] = []
+    for order in orders:
+        from_status, values = order.status, fields(order)
+        if to_status not in TRANSITIONS.get(from_status, set()):
+            return False
+        if not Order.objects.filter(pk=order.pk, status=from_status).update(status=to_status,
+                                                                            **values):
+            return False
+        changes.append((order, from_status, values))
+    OrderEvent.objects.bulk_create(
+        OrderEvent(order=order, from_status=from_status, to_status=to_status, kind=kind,
+                   actor=actor if actor and actor.pk else None, note=note[:300])
+        for order, from_status, _values in changes)
+    for order, _from_status, values in changes:
+        order.status = to_status
+        for name, value in values.items():
+            setattr(order, name, value)
     return True
 
 

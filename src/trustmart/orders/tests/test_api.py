@@ -61,11 +61,18 @@ def test_cart_lines(api_client_for: Callable[[User], Client], buyer: User, stran
     response = api.post("/api/orders/cart/lines", {"sku_id": sku.pk, "quantity": 2},
                         content_type=JSON)
     assert response.status_code == 201
-    cart = response.json()
+    added = response.json()
+    assert added["count"] == 2 and added["line"]["quantity"] == 2
+    assert added["line"]["amount_fen"] == 2 * sku.price_fen and added["line"]["available"]
+    again = api.post("/api/orders/cart/lines", {"sku_id": sku.pk, "quantity": 1},
+                     content_type=JSON).json()
+    assert again["count"] == 3 and again["line"]["quantity"] == 3
+    assert again["line"]["id"] == added["line"]["id"]
+    cart = api.get("/api/orders/cart").json()
     [group] = cart["groups"]
-    assert group["subtotal_fen"] == 2 * sku.price_fen and cart["count"] == 2
+    assert group["subtotal_fen"] == 3 * sku.price_fen and cart["count"] == 3
     line_id = group["lines"][0]["id"]
-    refused = api.post("/api/orders/cart/lines", {"sku_id": sku.pk, "quantity": 4},
+    refused = api.post("/api/orders/cart/lines", {"sku_id": sku.pk, "quantity": 3},
                        content_type=JSON)
     assert refused.status_code == 422 and refused.json()["code"] == "purchase_limit_exceeded"
     other = api_client_for(stranger)

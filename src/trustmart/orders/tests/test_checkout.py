@@ -59,8 +59,20 @@ def test_checkout_splits_by_merchant_with_totals_in_fen(
     assert mine.address["province"] == "浙江" and mine.buyer_note == "请尽快发货"
     assert (stock(sku), stock(other_sku)) == (8, 47)
     assert not CartLine.objects.filter(user=buyer).exists()
-    assert OrderEvent.objects.filter(order=mine, kind="created").count() == 1
+    # Placing the order heads its timeline, taken from the order itself (no event row).
+    assert not OrderEvent.objects.filter(order=mine).exists()
+    [placed] = selectors.order_timeline(mine)
+    assert (placed.kind, placed.to_status, placed.actor_id, placed.created_at) == (
+        "created", Order.Status.AWAITING_PAYMENT, buyer.pk, mine.created_at)
     assert OutboxEvent.objects.filter(name="checkout.created").count() == 1
+
+
+def test_an_order_placed_with_a_recorded_created_event_shows_it_once(
+        buyer: User, address: Address, cart: list[CartLine]) -> None:
+    order = checkout(buyer, address).orders.order_by("pk").first()
+    assert order is not None
+    OrderEvent.objects.create(order=order, to_status=order.status, kind="created", actor=buyer)
+    assert [event.kind for event in selectors.order_timeline(order)] == ["created"]
 
 
 def test_only_selected_lines_or_given_line_ids_are_checked_out(
@@ -79,7 +91,7 @@ def test_idempotent_retry_returns_same_checkout_and_takes_stock_once(
     again = checkout(buyer, address, request_key="k-1")
     assert again.pk == first.pk and Checkout.objects.count() == 1
     assert stock(sku) == 8
-    with pytest.raises(Conflict) as exc:
+    with pytest.raises(InvalidInput) as exc:
         checkout(buyer, address, request_key="k-1", buyer_note="另一个请求")
     assert exc.value.code == "idempotency_key_reused"
 
@@ -227,7 +239,7 @@ def test_transitions_are_guarded(buyer: User, address: Address, cart: list[CartL
     assert received.status == Order.Status.RECEIVED and received.settle_due_at is not None
     with pytest.raises(Conflict):
         services.order_confirm_receipt(order_no=order.order_no, user=buyer)
-    kinds = list(OrderEvent.objects.filter(order=order).values_list("kind", flat=True))
+    kinds = [event.kind for event in selectors.order_timeline(order)]
     assert kinds == ["created", "paid", "shipped", "received"]
     assert stock(sku) == 8
 

@@ -29,6 +29,7 @@ def test_checkout_answer_equals_a_fresh_read_and_cart_count_is_the_units(
                         content_type=JSON)
     assert response.status_code == 201, response.content
     assert response.json()["count"] == selectors.cart_count(user=buyer) == 3
+    assert response.json()["line"]["quantity"] == 3
     created = api.post("/api/orders/checkouts", {"address_id": address.pk},
                        content_type=JSON, HTTP_IDEMPOTENCY_KEY="answer-1")
     assert created.status_code == 201, created.content

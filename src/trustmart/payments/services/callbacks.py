@@ -18,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from trustmart.core import events
 from trustmart.core.errors import DomainError
 from trustmart.core.events import publish
 
@@ -125,7 +126,7 @@ def _reject(impl: PaymentProvider | None, *, provider: str, headers: dict[str, s
 
 def _apply(provider: str, data: CallbackData, *, headers: dict[str, str], text: str) -> str:
     """Change the payment and book the money, or raise ``_Refused``. Returns the log outcome."""
-    with transaction.atomic():
+    with transaction.atomic(), events.batched():
         payment = Payment.objects.filter(payment_no=data.payment_no, provider=provider).first()
         if payment is None:
             raise _Refused("unknown_payment")
@@ -149,11 +150,18 @@ def _apply(provider: str, data: CallbackData, *, headers: dict[str, str], text: 
 
 
 def _won(payment: Payment, data: CallbackData) -> bool:
-    """The guarded transition created → outcome: true for exactly one racing delivery."""
+    """The guarded transition created → outcome: true for exactly one racing delivery.
+
+    A success also writes the ledger reference its purpose will book the money under, when the
+    purpose says beforehand (``_settle`` corrects it in the rare case the purpose refuses)."""
     paid_at = timezone.now() if data.outcome == Outcome.SUCCEEDED else None
+    expected = handler_for(payment.purpose).reference
+    reference = (expected(payment) if expected is not None and paid_at is not None
+                 else payment.ledger_reference)
     try:
         updated = Payment.objects.filter(pk=payment.pk, status=Payment.Status.CREATED).update(
-            status=data.outcome, provider_txn_id=data.provider_txn_id, paid_at=paid_at)
+            status=data.outcome, provider_txn_id=data.provider_txn_id, paid_at=paid_at,
+            ledger_reference=reference)
     except IntegrityError as exc:
         # The unique (provider, provider_txn_id): that transaction settled another payment.
         raise _Refused("txn_id_reused", "the transaction id belongs to another payment") from exc
@@ -162,6 +170,7 @@ def _won(payment: Payment, data: CallbackData) -> bool:
         payment.status = str(data.outcome)
         payment.provider_txn_id = data.provider_txn_id
         payment.paid_at = paid_at
+        payment.ledger_reference = reference
     return updated == 1
 
 
@@ -175,8 +184,9 @@ def _settle(payment: Payment) -> None:
     handler = handler_for(payment.purpose)
     if payment.status == Payment.Status.SUCCEEDED:
         reference = handler.succeeded(payment)
-        Payment.objects.filter(pk=payment.pk).update(ledger_reference=reference)
-        payment.ledger_reference = reference
+        if reference != payment.ledger_reference:
+            Payment.objects.filter(pk=payment.pk).update(ledger_reference=reference)
+            payment.ledger_reference = reference
     elif handler.closed is not None:
         handler.closed(payment)
     publish(f"payment.{payment.status}", {

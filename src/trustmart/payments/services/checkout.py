@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,32 +53,35 @@ def checkout_payment_create(*, user: User, checkout_no: str, provider: str = DEF
     """
     if not user.is_authenticated:
         raise _checkout_not_found()
+    reference = checkout_reference(checkout_no)
     with transaction.atomic():
         # The checkout row lock serialises two taps on "pay": one payment, not two. The
         # buyer filter is the authorization check (another user's checkout is NotFound, as in
-        # ``checkout_for_payer``), so one locked read does both.
-        checkout = (Checkout.objects.select_for_update()
-                    .filter(checkout_no=checkout_no, buyer=user).first())
+        # ``checkout_for_payer``), and the open payment to reuse comes with it: one read.
+        open_payments = Payment.objects.filter(
+            payer=user, purpose=Payment.Purpose.CHECKOUT, reference=reference,
+            provider=provider, amount_fen=OuterRef("total_fen"),
+            status=Payment.Status.CREATED).order_by("-pk")
+        checkout = (Checkout.objects.select_for_update(of=("self",))
+                    .filter(checkout_no=checkout_no, buyer=user)
+                    .annotate(open_payment_id=Subquery(open_payments.values("pk")[:1]))
+                    .first())
         if checkout is None:
             raise _checkout_not_found()
         if (checkout.status != Checkout.Status.AWAITING_PAYMENT
                 or checkout.expires_at <= timezone.now()):
             raise checkout_not_payable()
-        open_payment = (Payment.objects.filter(
-            payer=user, purpose=Payment.Purpose.CHECKOUT,
-            reference=checkout_reference(checkout_no), provider=provider,
-            amount_fen=checkout.total_fen, status=Payment.Status.CREATED)
-            .order_by("-pk").first())
-        if open_payment is not None:
+        if checkout.open_payment_id is not None:
+            open_payment = Payment.objects.get(pk=checkout.open_payment_id)
             url = _check_return_url(return_url)
             if url and url != open_payment.return_url:
                 Payment.objects.filter(pk=open_payment.pk).update(return_url=url)
                 open_payment.return_url = url
             return open_payment
         return payment_create(payer=user, purpose=Payment.Purpose.CHECKOUT,
-                              reference=checkout_reference(checkout_no),
-                              amount_fen=checkout.total_fen, provider=provider,
-                              description=checkout_no, return_url=return_url or ORDERS_URL)
+                              reference=reference, amount_fen=checkout.total_fen,
+                              provider=provider, description=checkout_no,
+                              return_url=return_url or ORDERS_URL)
 
 
 def checkout_no_of(payment: Payment) -> str:
@@ -92,7 +96,11 @@ def late_refund_reference(payment: Payment) -> str:
     return f"payment:{payment.payment_no}:late"
 
 
-@purpose_handler(Payment.Purpose.CHECKOUT)
+def _checkout_ledger_reference(payment: Payment) -> str:
+    return checkout_reference(checkout_no_of(payment))
+
+
+@purpose_handler(Payment.Purpose.CHECKOUT, reference=_checkout_ledger_reference)
 def checkout_payment_succeeded(payment: Payment) -> str:
     """Inside the success transaction: hold the money in escrow, one hold per order (orders
     does it, idempotently by payment_ref). Returns the reference stored on the payment: the

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.core.errors import Conflict, invalid
@@ -81,10 +80,9 @@ def payment_create(*, payer: User, purpose: str, reference: str, amount_fen: int
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
         raise invalid("amount_fen", _("The amount must be a whole number of fen."),
                       code="invalid_amount")
-    with transaction.atomic():
-        return Payment.objects.create(payer=payer, purpose=purpose, reference=reference,
-                                      amount_fen=amount_fen, provider=impl.name,
-                                      description=description[:128], return_url=url)
+    return Payment.objects.create(payer=payer, purpose=purpose, reference=reference,
+                                  amount_fen=amount_fen, provider=impl.name,
+                                  description=description[:128], return_url=url)
 
 
 def deposit_payment_create(*, user: User, merchant_id: int, amount_fen: int,

@@ -31,23 +31,28 @@ from ..models import Payment
 
 Succeeded = Callable[[Payment], str]
 Closed = Callable[[Payment], None]
+Reference = Callable[[Payment], str]
 
 
 @dataclass(frozen=True)
 class PurposeHandler:
     succeeded: Succeeded
     closed: Closed | None = None
+    # The reference ``succeeded`` books the money under when it applies it: written with the
+    # payment's status in one UPDATE (a refusal that returns another one costs a second).
+    reference: Reference | None = None
 
 
 _handlers: dict[str, PurposeHandler] = {}
 
 
-def purpose_handler(purpose: str, *, closed: Closed | None = None
-                    ) -> Callable[[Succeeded], Succeeded]:
-    """Register what happens when a payment for ``purpose`` succeeds (and, optionally, closes)."""
+def purpose_handler(purpose: str, *, closed: Closed | None = None,
+                    reference: Reference | None = None) -> Callable[[Succeeded], Succeeded]:
+    """Register what happens when a payment for ``purpose`` succeeds (and, optionally, closes).
+    ``reference``: the ledger reference a success is expected to return, if known beforehand."""
 
     def register(fn: Succeeded) -> Succeeded:
-        _handlers[purpose] = PurposeHandler(succeeded=fn, closed=closed)
+        _handlers[purpose] = PurposeHandler(succeeded=fn, closed=closed, reference=reference)
         return fn
 
     return register
@@ -80,7 +85,7 @@ def merchant_id_of(payment: Payment) -> int:
     return int(pk)
 
 
-@purpose_handler(Payment.Purpose.DEPOSIT)
+@purpose_handler(Payment.Purpose.DEPOSIT, reference=ledger_reference)
 def deposit_paid(payment: Payment) -> str:
     """Money in from outside to the merchant's deposit, then ``deposit_ok`` recomputed.
 
