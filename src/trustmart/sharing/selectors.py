@@ -185,21 +185,46 @@ class TreeNode:
 
 @dataclass
 class Tree:
-    root: TreeNode
+    root: TreeNode             # the tree's root, or the viewer's own share for a subtree
     nodes: list[TreeNode]      # depth-first order
-    depth: int                 # levels below the root
+    depth: int                 # levels below ``root``
+    # Shares above ``root`` on the way to the tree's root, shown only as a number: a sharer
+    # lower in a tree sees their own branch, not who is above them or the other branches.
+    ancestors: int = 0
+
+    @property
+    def whole(self) -> bool:
+        return self.ancestors == 0
+
+
+def _subtree(shares: list[Share], top: Share) -> list[Share]:
+    """``top`` and every share below it; ``shares`` come by depth, so a parent is met before
+    its children (no recursion: a viral chain may be thousands of levels deep)."""
+    inside = {top.pk}
+    for share in shares:
+        if share.parent_id in inside:
+            inside.add(share.pk)
+    return [s for s in shares if s.pk in inside]
 
 
 def share_tree(*, user: User | AnonymousUser, code: str) -> Tree:
-    """The whole tree the share ``code`` belongs to, for its sharer (or an operator).
+    """The tree of the share ``code`` as its viewer may see it.
+
+    The sharer of the tree's root and operators see the whole tree. Any other sharer sees the
+    subtree of their own share (it and every re-share below it) and only the number of shares
+    above it, never the other branches. Anyone else gets 404.
 
     Three queries whatever the size: the shares by root, their visit figures grouped by share,
-    their sales grouped by share. Only the sharer of the asked share or an operator may see it.
+    their sales grouped by share.
     """
     asked = share_mine_get(user=user, code=code)
     root_id = asked.root_id or asked.pk
     shares = list(Share.objects.filter(Q(pk=root_id) | Q(root_id=root_id))
                   .select_related("sharer").order_by("depth", "pk"))
+    top = next(s for s in shares if s.pk == root_id)
+    if not (user.pk == top.sharer_id or is_operator(user)):
+        shares = _subtree(shares, asked)
+        top = asked
     ids = [s.pk for s in shares]
     visit_rows = (Visit.objects.filter(share_id__in=ids).values("share_id")
                   .annotate(visits=Count("pk", filter=Q(counted=True)),
@@ -219,9 +244,9 @@ def share_tree(*, user: User | AnonymousUser, code: str) -> Tree:
         node.orders = sale["orders"]
         node.sales_fen = int(sale["paid"] or 0) - int(sale["refunded"] or 0)
     for share in shares:
-        if share.pk != root_id and share.parent_id in nodes:
+        if share.pk != top.pk and share.parent_id in nodes:
             nodes[share.parent_id].children.append(nodes[share.pk])
-    root = nodes[root_id]
+    root = nodes[top.pk]
     # Shares come by depth, so children are summed before their parents (no recursion: a
     # viral chain may be thousands of levels deep).
     for share in reversed(shares):
@@ -235,5 +260,5 @@ def share_tree(*, user: User | AnonymousUser, code: str) -> Tree:
         ordered.append(node)
         stack.extend(reversed(node.children))
     depth = max(n.share.depth for n in ordered) - root.share.depth
-    return Tree(root=root, nodes=ordered, depth=depth)
+    return Tree(root=root, nodes=ordered, depth=depth, ancestors=root.share.depth)
 

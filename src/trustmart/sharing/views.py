@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -55,7 +56,8 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def poster(request: HttpRequest, code: str) -> HttpResponse | FileResponse:
-    """The share's poster PNG (public: whoever has the link may see its poster)."""
+    """The share's poster PNG (public: whoever has the link may see its poster), in the
+    viewer's language."""
     try:
         share = selectors.share_get(code=code)
     except NotFound:
@@ -63,6 +65,9 @@ def poster(request: HttpRequest, code: str) -> HttpResponse | FileResponse:
     path = poster_get(share=share, link=share_link(share=share, base=site_url(request)))
     response = FileResponse(path.open("rb"), content_type="image/png")
     response["Cache-Control"] = "public, max-age=86400"
+    # The language comes from Accept-Language or the language cookie: shared caches must keep
+    # the Chinese and the English poster apart.
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response
 
 
