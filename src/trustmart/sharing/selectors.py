@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.selectors import is_operator
-from trustmart.core.errors import NotFound
+from trustmart.catalog.models import Product
+from trustmart.catalog.selectors import products_visible
+from trustmart.core.errors import NotFound, invalid
 from trustmart.stores.models import Store, StoreItem
 
 from .models import Binding, Share, ShareSale, SharingPolicy, Visit
@@ -46,6 +48,38 @@ def share_get(*, code: str) -> Share:
 
 def _can_see(user: User | AnonymousUser, share: Share) -> bool:
     return bool(user.is_authenticated and (user.pk == share.sharer_id or is_operator(user)))
+
+
+# A product in one of these states was public once: saying it is not for sale tells nothing new.
+# Drafts, products waiting for review and rejected ones look missing (404).
+_ONCE_PUBLIC = (Product.Status.LIVE, Product.Status.OFFLINE)
+
+
+def share_target_get(*, target: str, object_id: int | None) -> Product | Store:
+    """What a share of ``target`` (``product`` / ``store``) ``object_id`` would point at.
+
+    A visible product or an open store of an active owner. A missing one is 404; one that
+    exists but cannot be shared now (a product not for sale, a closed store) is a clear
+    422 error (``product_not_for_sale``, ``store_closed``) the share sheet shows.
+    """
+    if target == Share.Target.PRODUCT:
+        product = products_visible().filter(pk=object_id).first() if object_id else None
+        if product is not None:
+            return product
+        if object_id and Product.objects.filter(pk=object_id, status__in=_ONCE_PUBLIC).exists():
+            raise invalid("product_id", _("This product is not for sale at the moment, so it "
+                                          "cannot be shared."), code="product_not_for_sale")
+        raise NotFound(_("This product is not available."), code="product_not_found")
+    if target == Share.Target.STORE:
+        store = Store.objects.select_related("owner").filter(pk=object_id).first() \
+            if object_id else None
+        if store is None:
+            raise NotFound(_("This store does not exist."), code="store_not_found")
+        if store.status != Store.Status.OPEN or not store.owner.is_active:
+            raise invalid("store_id", _("This store is closed, so it cannot be shared."),
+                          code="store_closed")
+        return store
+    raise invalid("target", _("Share a product or a store."), code="share_target_invalid")
 
 
 def share_mine_get(*, user: User | AnonymousUser, code: str) -> Share:

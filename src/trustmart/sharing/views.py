@@ -12,9 +12,11 @@ from django.views.decorators.http import require_POST
 
 from trustmart.accounts.models import User
 from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.forms import form_error
 from trustmart.core.money import format_fen
 
 from . import selectors, services
+from .forms import ShareForm
 from .kit import share_kit, share_link, site_url
 from .models import Channel, Share
 from .poster import poster_get
@@ -71,34 +73,58 @@ def poster(request: HttpRequest, code: str) -> HttpResponse | FileResponse:
     return response
 
 
+def _sheet(request: HttpRequest, form: ShareForm, *, status: int = 200) -> HttpResponse:
+    return render(request, "sharing/sheet.html", {
+        "target": form.data.get("target", ""), "object_id": form.data.get("id", ""),
+        "form": form, "channels": Channel.choices,
+        # Nothing to pick when the product or store itself cannot be shared.
+        "can_share": "id" not in form.errors and "target" not in form.errors}, status=status)
+
+
+def _object_id(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() else None
+
+
 @login_required
 def sheet(request: HttpRequest) -> HttpResponse:
-    """分享: the channels to share a product or a store to."""
-    target = request.GET.get("target", "product")
-    object_id = request.GET.get("id", "")
-    if target not in Share.Target.values or not object_id.isdigit():
+    """分享: the channels to share a product or a store to. A missing product or store is 404;
+    one that cannot be shared now says why."""
+    form = ShareForm({"target": request.GET.get("target", "product"),
+                      "id": request.GET.get("id", "")})
+    form.is_valid()
+    try:
+        selectors.share_target_get(target=form.data["target"],
+                                   object_id=_object_id(form.data["id"]))
+    except NotFound:
         return _not_found(request)
-    return render(request, "sharing/sheet.html", {
-        "target": target, "object_id": object_id, "channels": Channel.choices})
+    except DomainError as exc:
+        form_error(form, exc, aliases=ShareForm.ALIASES)
+    return _sheet(request, form)
 
 
 @login_required
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
+    """One channel's button on the sheet. Bad input re-shows the sheet with the error (400);
+    a missing product or store is 404."""
     user: User = request.user  # type: ignore[assignment]
-    target = request.POST.get("target", "")
-    object_id = request.POST.get("id", "")
-    ident = int(object_id) if object_id.isdigit() else None
+    form = ShareForm(request.POST)
+    form.is_valid()
+    target = form.data.get("target", "")
+    ident = _object_id(form.data.get("id", ""))
     try:
         share = services.share_create(
             user=user, target=target,
             product_id=ident if target == Share.Target.PRODUCT else None,
             store_id=ident if target == Share.Target.STORE else None,
-            channel=request.POST.get("channel", Channel.LINK),
+            channel=form.data.get("channel", Channel.LINK),
             parent_code=selectors.session_share(request),
             device_id=request.COOKIES.get(DEVICE_COOKIE, ""))
-    except DomainError:
+    except NotFound:
         return _not_found(request)
+    except DomainError as exc:
+        form_error(form, exc, aliases=ShareForm.ALIASES)
+        return _sheet(request, form, status=400)
     return redirect(f"{reverse('sharing:kit', args=[share.code])}?ch={share.channel}")
 
 

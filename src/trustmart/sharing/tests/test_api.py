@@ -75,6 +75,10 @@ def test_bad_input(make_user: Callable[..., User], product: Product,
     missing = client.post("/api/sharing/shares", {"target": "product", "product_id": 999_999},
                           content_type=JSON)
     assert missing.status_code == 404 and missing.json()["code"] == "product_not_found"
+    closed = Store.objects.create(owner=make_user(), name="歇业小店", status=Store.Status.CLOSED)
+    shut = client.post("/api/sharing/shares", {"target": "store", "store_id": closed.pk},
+                       content_type=JSON)
+    assert shut.status_code == 422 and shut.json()["code"] == "store_closed"
 
 
 def test_policy_public_read_operator_write(make_user: Callable[..., User],

@@ -53,11 +53,19 @@ def test_hidden_product_and_closed_store_cannot_be_shared(
         open_store: OpenStore) -> None:
     user = make_user()
     draft = product_factory(status=Product.Status.DRAFT)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound):  # never public: it does not exist for the sharer
         _share(user, draft)
+    offline = product_factory(status=Product.Status.OFFLINE)
+    with pytest.raises(InvalidInput) as not_for_sale:
+        _share(user, offline)
+    assert not_for_sale.value.code == "product_not_for_sale"
     closed = open_store(make_user(), status=Store.Status.CLOSED)
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidInput) as closed_error:
         services.share_create(user=user, target="store", store_id=closed.pk, channel="qq")
+    assert closed_error.value.code == "store_closed"
+    with pytest.raises(NotFound):
+        services.share_create(user=user, target="store", store_id=999_999, channel="qq")
+    assert not Share.objects.exists()
     with pytest.raises(InvalidInput):
         _share(user, product_factory(), channel="myspace")
 

@@ -252,3 +252,44 @@ def test_share_a_store_from_the_sheet(make_user: Callable[..., User],
     assert store.name in html and f"/s/{share.code}?ch=wechat_moments" in html
     bad = client.post("/share/create/", {"target": "store", "id": 999_999, "channel": "qq"})
     assert bad.status_code == 404
+
+
+def test_the_sheet_says_what_is_wrong_and_a_missing_object_is_404(
+        make_user: Callable[..., User], product: Product,
+        product_factory: Callable[..., Product], open_store: Callable[..., Store]) -> None:
+    client = Client(headers={"accept-language": "en"})  # the new messages are checked in English
+    client.force_login(make_user())
+
+    def error_of(response: Any) -> str:
+        html = response.content.decode()
+        assert 'data-testid="share-sheet"' in html, html[:300]
+        start = html.index('data-testid="share-error"')
+        return html[start:html.index("</div>", start)]
+
+    bad_channel = client.post("/share/create/", {"target": "product", "id": product.pk,
+                                                 "channel": "myspace"})
+    assert bad_channel.status_code == 400 and "Choose a channel." in error_of(bad_channel)
+    # the sheet is shown again with every channel to pick the right one
+    assert b'data-testid="channel-wechat_friend"' in bad_channel.content
+
+    offline = product_factory(status=Product.Status.OFFLINE)
+    response = client.post("/share/create/", {"target": "product", "id": offline.pk,
+                                              "channel": "qq"})
+    assert response.status_code == 400
+    assert "not for sale" in error_of(response)
+    assert b'data-testid="channel-qq"' not in response.content  # nothing to pick
+    sheet = client.get(f"/share/?target=product&id={offline.pk}")
+    assert sheet.status_code == 200 and "not for sale" in error_of(sheet)
+
+    closed = open_store(make_user(), status=Store.Status.CLOSED)
+    response = client.post("/share/create/", {"target": "store", "id": closed.pk,
+                                              "channel": "qq"})
+    assert response.status_code == 400 and "closed" in error_of(response)
+    assert not Share.objects.exists()
+
+    draft = product_factory(status=Product.Status.DRAFT)  # never public: missing to others
+    for path in (f"/share/?target=product&id={draft.pk}", "/share/?target=product&id=999999",
+                 "/share/?target=store&id=999999"):
+        assert client.get(path).status_code == 404, path
+    assert client.post("/share/create/", {"target": "product", "id": 999_999,
+                                          "channel": "qq"}).status_code == 404
