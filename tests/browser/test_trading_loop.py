@@ -10,6 +10,7 @@ The live server runs in this process, so ``time_machine`` moves its clock too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -65,8 +66,14 @@ def test_store_to_settlement(page: Any, shot: Any, make_user: Callable[..., User
     page.get_by_test_id("product-page").wait_for()
     assert f"store={store.pk}" in page.url
     page.get_by_test_id("sku-picker").locator(".c-chip", has_text="500g").click()
+    assert page.get_by_test_id("cart-count").count() == 0  # an empty cart has no badge
     page.get_by_test_id("add-to-cart").click()
     page.get_by_test_id("cart-toast").wait_for()
+    # the tab bar's 购物车 badge is updated in place, and named for screen readers
+    page.get_by_test_id("cart-count").wait_for()
+    assert page.get_by_test_id("cart-count").inner_text() == "1"
+    label = page.get_by_test_id("cart-tab").get_attribute("aria-label") or ""
+    assert re.search(r"(?<!\d)1(?!\d)", label), label  # "购物车，1 件商品"
     shot("added-to-cart")
     line = CartLine.objects.get(user__mobile=BUYER_MOBILE)
     assert (line.sku_id, line.store_id) == (big.pk, store.pk)
@@ -83,6 +90,7 @@ def test_store_to_settlement(page: Any, shot: Any, make_user: Callable[..., User
     form.locator("input[name=detail]").fill("文三路 478 号华星时代广场 A 座 1201")
     form.locator("button[type=submit]").click()
     page.get_by_test_id("address").wait_for()
+    assert page.get_by_test_id("cart-count").inner_text() == "1"  # the next page too
 
     # Cart → checkout → cashier → sandbox → 支付成功.
     page.goto("/cart/")

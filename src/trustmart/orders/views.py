@@ -164,9 +164,8 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error = str(exc.message)
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "orders/_cart_added.html", {
-            "error": error, "count": selectors.cart_count(user=request.user)},
-            status=200)
+        # The answer also swaps the tab bar's cart tab (its badge reads the new count).
+        return render(request, "orders/_cart_added.html", {"error": error}, status=200)
     if error:
         messages.error(request, error)
         return redirect(request.META.get("HTTP_REFERER") or reverse("web:cart"))

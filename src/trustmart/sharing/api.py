@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from ninja import Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -105,8 +106,9 @@ class NodeOut(Schema):
 
 
 class TreeOut(Schema):
-    root_code: str
+    root_code: str  # the tree's root, or the caller's own share when they see their branch
     depth: int
+    ancestors: int  # shares above root_code (only counted: who they are is not shown)
     fission_bps: int
     nodes: list[NodeOut]
 
@@ -154,11 +156,13 @@ def kit(request: HttpRequest, code: str) -> object:
 def poster(request: HttpRequest, code: str) -> FileResponse:
     share = selectors.share_get(code=code)
     path = poster_get(share=share, link=share_link(share=share, base=site_url(request)))
-    return FileResponse(path.open("rb"), content_type="image/png")
+    response = FileResponse(path.open("rb"), content_type="image/png")
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))  # one poster per language
+    return response
 
 
 def _tree_out(tree: selectors.Tree) -> dict[str, object]:
-    return {"root_code": tree.root.share.code, "depth": tree.depth,
+    return {"root_code": tree.root.share.code, "depth": tree.depth, "ancestors": tree.ancestors,
             "fission_bps": tree.root.fission_bps,
             "nodes": [{"code": n.share.code,
                        "parent_code": next((p.share.code for p in tree.nodes

@@ -2,7 +2,8 @@
 
 Chinese text needs a CJK font. It is found at run time (fontconfig, then known font folders)
 and checked to really hold CJK glyphs; without one we refuse with a clear configuration error
-instead of drawing empty boxes. Posters are cached on disk as MEDIA_ROOT/posters/<code>.png.
+instead of drawing empty boxes. Posters are cached on disk per language, as
+MEDIA_ROOT/posters/<code>.<language>.png: a Chinese and an English viewer each get their own.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import qrcode
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import translation
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from trustmart.catalog.models import ProductImage
@@ -88,8 +90,18 @@ def cjk_font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(cjk_font_file(), size)
 
 
-def poster_file(code: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / "posters" / f"{code}.png"
+def poster_language(language: str | None = None) -> str:
+    """A supported language code for ``language`` (default: the active one), so a file name
+    never holds whatever a request sent."""
+    wanted = language or translation.get_language() or settings.LANGUAGE_CODE
+    try:
+        return translation.get_supported_language_variant(wanted)
+    except LookupError:
+        return str(settings.LANGUAGE_CODE)
+
+
+def poster_file(code: str, language: str | None = None) -> Path:
+    return Path(settings.MEDIA_ROOT) / "posters" / f"{code}.{poster_language(language)}.png"
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int,
@@ -170,14 +182,17 @@ def render_poster(*, share: Share, link: str) -> bytes:
     return buffer.getvalue()
 
 
-def poster_get(*, share: Share, link: str) -> Path:
-    """The cached poster file of ``share``, drawn on first use and again after the product
-    changed (a poster must never show an old price)."""
-    path = poster_file(share.code)
+def poster_get(*, share: Share, link: str, language: str | None = None) -> Path:
+    """The cached poster file of ``share`` in ``language`` (default: the active language),
+    drawn on first use in that language and again after the product changed (a poster must
+    never show an old price)."""
+    language = poster_language(language)
+    path = poster_file(share.code, language)
     changed = share.product.updated_at if share.product is not None else None
     stale = path.exists() and changed is not None and changed.timestamp() > path.stat().st_mtime
     if stale or not path.exists():
-        data = render_poster(share=share, link=link)
+        with translation.override(language):
+            data = render_poster(share=share, link=link)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.stem}.{secrets.token_hex(4)}.tmp")
         tmp.write_bytes(data)

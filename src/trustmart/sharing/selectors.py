@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.selectors import is_operator
-from trustmart.core.errors import NotFound
+from trustmart.catalog.models import Product
+from trustmart.catalog.selectors import products_visible
+from trustmart.core.errors import NotFound, invalid
 from trustmart.stores.models import Store, StoreItem
 
 from .models import Binding, Share, ShareSale, SharingPolicy, Visit
@@ -46,6 +48,38 @@ def share_get(*, code: str) -> Share:
 
 def _can_see(user: User | AnonymousUser, share: Share) -> bool:
     return bool(user.is_authenticated and (user.pk == share.sharer_id or is_operator(user)))
+
+
+# A product in one of these states was public once: saying it is not for sale tells nothing new.
+# Drafts, products waiting for review and rejected ones look missing (404).
+_ONCE_PUBLIC = (Product.Status.LIVE, Product.Status.OFFLINE)
+
+
+def share_target_get(*, target: str, object_id: int | None) -> Product | Store:
+    """What a share of ``target`` (``product`` / ``store``) ``object_id`` would point at.
+
+    A visible product or an open store of an active owner. A missing one is 404; one that
+    exists but cannot be shared now (a product not for sale, a closed store) is a clear
+    422 error (``product_not_for_sale``, ``store_closed``) the share sheet shows.
+    """
+    if target == Share.Target.PRODUCT:
+        product = products_visible().filter(pk=object_id).first() if object_id else None
+        if product is not None:
+            return product
+        if object_id and Product.objects.filter(pk=object_id, status__in=_ONCE_PUBLIC).exists():
+            raise invalid("product_id", _("This product is not for sale at the moment, so it "
+                                          "cannot be shared."), code="product_not_for_sale")
+        raise NotFound(_("This product is not available."), code="product_not_found")
+    if target == Share.Target.STORE:
+        store = Store.objects.select_related("owner").filter(pk=object_id).first() \
+            if object_id else None
+        if store is None:
+            raise NotFound(_("This store does not exist."), code="store_not_found")
+        if store.status != Store.Status.OPEN or not store.owner.is_active:
+            raise invalid("store_id", _("This store is closed, so it cannot be shared."),
+                          code="store_closed")
+        return store
+    raise invalid("target", _("Share a product or a store."), code="share_target_invalid")
 
 
 def share_mine_get(*, user: User | AnonymousUser, code: str) -> Share:
@@ -242,21 +276,46 @@ class TreeNode:
 
 @dataclass
 class Tree:
-    root: TreeNode
+    root: TreeNode             # the tree's root, or the viewer's own share for a subtree
     nodes: list[TreeNode]      # depth-first order
-    depth: int                 # levels below the root
+    depth: int                 # levels below ``root``
+    # Shares above ``root`` on the way to the tree's root, shown only as a number: a sharer
+    # lower in a tree sees their own branch, not who is above them or the other branches.
+    ancestors: int = 0
+
+    @property
+    def whole(self) -> bool:
+        return self.ancestors == 0
+
+
+def _subtree(shares: list[Share], top: Share) -> list[Share]:
+    """``top`` and every share below it; ``shares`` come by depth, so a parent is met before
+    its children (no recursion: a viral chain may be thousands of levels deep)."""
+    inside = {top.pk}
+    for share in shares:
+        if share.parent_id in inside:
+            inside.add(share.pk)
+    return [s for s in shares if s.pk in inside]
 
 
 def share_tree(*, user: User | AnonymousUser, code: str) -> Tree:
-    """The whole tree the share ``code`` belongs to, for its sharer (or an operator).
+    """The tree of the share ``code`` as its viewer may see it.
+
+    The sharer of the tree's root and operators see the whole tree. Any other sharer sees the
+    subtree of their own share (it and every re-share below it) and only the number of shares
+    above it, never the other branches. Anyone else gets 404.
 
     Three queries whatever the size: the shares by root, their visit figures grouped by share,
-    their sales grouped by share. Only the sharer of the asked share or an operator may see it.
+    their sales grouped by share.
     """
     asked = share_mine_get(user=user, code=code)
     root_id = asked.root_id or asked.pk
     shares = list(Share.objects.filter(Q(pk=root_id) | Q(root_id=root_id))
                   .select_related("sharer").order_by("depth", "pk"))
+    top = next(s for s in shares if s.pk == root_id)
+    if not (user.pk == top.sharer_id or is_operator(user)):
+        shares = _subtree(shares, asked)
+        top = asked
     ids = [s.pk for s in shares]
     visit_rows = (Visit.objects.filter(share_id__in=ids).values("share_id")
                   .annotate(visits=Count("pk", filter=Q(counted=True)),
@@ -276,9 +335,9 @@ def share_tree(*, user: User | AnonymousUser, code: str) -> Tree:
         node.orders = sale["orders"]
         node.sales_fen = int(sale["paid"] or 0) - int(sale["refunded"] or 0)
     for share in shares:
-        if share.pk != root_id and share.parent_id in nodes:
+        if share.pk != top.pk and share.parent_id in nodes:
             nodes[share.parent_id].children.append(nodes[share.pk])
-    root = nodes[root_id]
+    root = nodes[top.pk]
     # Shares come by depth, so children are summed before their parents (no recursion: a
     # viral chain may be thousands of levels deep).
     for share in reversed(shares):
@@ -292,5 +351,5 @@ def share_tree(*, user: User | AnonymousUser, code: str) -> Tree:
         ordered.append(node)
         stack.extend(reversed(node.children))
     depth = max(n.share.depth for n in ordered) - root.share.depth
-    return Tree(root=root, nodes=ordered, depth=depth)
+    return Tree(root=root, nodes=ordered, depth=depth, ancestors=root.share.depth)
 

@@ -21,11 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.selectors import is_operator
-from trustmart.catalog.selectors import products_visible
+from trustmart.catalog.models import Product
 from trustmart.core.errors import NotFound, invalid
 from trustmart.stores.models import Store
 
 from .models import Binding, BindingMode, Channel, Share, ShareSale, SharingPolicy, Visit
+from .selectors import share_target_get
 
 if TYPE_CHECKING:
     from trustmart.accounts.models import User
@@ -60,20 +61,15 @@ def share_create(*, user: User, target: str, product_id: int | None = None,
     """
     if channel not in Channel.values:
         raise invalid("channel", _("Choose a channel."), code="share_channel_invalid")
-    own_store = _open_store_of(user.pk)
-    product = None
-    if target == Share.Target.PRODUCT:
-        product = products_visible().filter(pk=product_id).first() if product_id else None
-        if product is None:
-            raise NotFound(_("This product is not available."), code="product_not_found")
-        store = own_store
-    elif target == Share.Target.STORE:
-        store = (Store.objects.filter(pk=store_id, status=Store.Status.OPEN,
-                                      owner__is_active=True).first() if store_id else None)
-        if store is None:
-            raise NotFound(_("This store does not exist."), code="store_not_found")
+    # A product share is made in the sharer's own open store, if they have one.
+    shared = share_target_get(
+        target=target, object_id=product_id if target == Share.Target.PRODUCT else store_id)
+    product: Product | None = None
+    store: Store | None
+    if isinstance(shared, Product):
+        product, store = shared, _open_store_of(user.pk)
     else:
-        raise invalid("target", _("Share a product or a store."), code="share_target_invalid")
+        store = shared
 
     parent = _parent_for(user=user, parent_code=parent_code)
     existing = Share.objects.filter(sharer=user, target=target, product=product, store=store,

@@ -6,14 +6,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from trustmart.accounts.models import User
 from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.forms import form_error
 from trustmart.core.money import format_fen
 
 from . import selectors, services
+from .forms import ShareForm
 from .kit import share_kit, share_link, site_url
 from .models import Channel, Share
 from .poster import poster_get
@@ -55,7 +58,8 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def poster(request: HttpRequest, code: str) -> HttpResponse | FileResponse:
-    """The share's poster PNG (public: whoever has the link may see its poster)."""
+    """The share's poster PNG (public: whoever has the link may see its poster), in the
+    viewer's language."""
     try:
         share = selectors.share_get(code=code)
     except NotFound:
@@ -63,37 +67,64 @@ def poster(request: HttpRequest, code: str) -> HttpResponse | FileResponse:
     path = poster_get(share=share, link=share_link(share=share, base=site_url(request)))
     response = FileResponse(path.open("rb"), content_type="image/png")
     response["Cache-Control"] = "public, max-age=86400"
+    # The language comes from Accept-Language or the language cookie: shared caches must keep
+    # the Chinese and the English poster apart.
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
     return response
+
+
+def _sheet(request: HttpRequest, form: ShareForm, *, status: int = 200) -> HttpResponse:
+    return render(request, "sharing/sheet.html", {
+        "target": form.data.get("target", ""), "object_id": form.data.get("id", ""),
+        "form": form, "channels": Channel.choices,
+        # Nothing to pick when the product or store itself cannot be shared.
+        "can_share": "id" not in form.errors and "target" not in form.errors}, status=status)
+
+
+def _object_id(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() else None
 
 
 @login_required
 def sheet(request: HttpRequest) -> HttpResponse:
-    """分享: the channels to share a product or a store to."""
-    target = request.GET.get("target", "product")
-    object_id = request.GET.get("id", "")
-    if target not in Share.Target.values or not object_id.isdigit():
+    """分享: the channels to share a product or a store to. A missing product or store is 404;
+    one that cannot be shared now says why."""
+    form = ShareForm({"target": request.GET.get("target", "product"),
+                      "id": request.GET.get("id", "")})
+    form.is_valid()
+    try:
+        selectors.share_target_get(target=form.data["target"],
+                                   object_id=_object_id(form.data["id"]))
+    except NotFound:
         return _not_found(request)
-    return render(request, "sharing/sheet.html", {
-        "target": target, "object_id": object_id, "channels": Channel.choices})
+    except DomainError as exc:
+        form_error(form, exc, aliases=ShareForm.ALIASES)
+    return _sheet(request, form)
 
 
 @login_required
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
+    """One channel's button on the sheet. Bad input re-shows the sheet with the error (400);
+    a missing product or store is 404."""
     user: User = request.user  # type: ignore[assignment]
-    target = request.POST.get("target", "")
-    object_id = request.POST.get("id", "")
-    ident = int(object_id) if object_id.isdigit() else None
+    form = ShareForm(request.POST)
+    form.is_valid()
+    target = form.data.get("target", "")
+    ident = _object_id(form.data.get("id", ""))
     try:
         share = services.share_create(
             user=user, target=target,
             product_id=ident if target == Share.Target.PRODUCT else None,
             store_id=ident if target == Share.Target.STORE else None,
-            channel=request.POST.get("channel", Channel.LINK),
+            channel=form.data.get("channel", Channel.LINK),
             parent_code=selectors.session_share(request),
             device_id=request.COOKIES.get(DEVICE_COOKIE, ""))
-    except DomainError:
+    except NotFound:
         return _not_found(request)
+    except DomainError as exc:
+        form_error(form, exc, aliases=ShareForm.ALIASES)
+        return _sheet(request, form, status=400)
     return redirect(f"{reverse('sharing:kit', args=[share.code])}?ch={share.channel}")
 
 

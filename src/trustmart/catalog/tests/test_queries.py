@@ -21,8 +21,9 @@ pytestmark = pytest.mark.django_db
 PRODUCT_PAGE_QUERIES = 6
 # The H5 page adds the reviews block: the review summary and the merchant's credit record.
 PRODUCT_HTML_QUERIES = PRODUCT_PAGE_QUERIES + 2
-# Logged in: the user, read by the authentication middleware (sessions come from the cache).
-PRODUCT_PAGE_QUERIES_LOGGED_IN = PRODUCT_HTML_QUERIES + 1
+# Logged in: the user, read by the authentication middleware (sessions come from the cache),
+# and the number of items in their cart for the tab bar's badge.
+PRODUCT_PAGE_QUERIES_LOGGED_IN = PRODUCT_HTML_QUERIES + 2
 
 
 def _grow(product: Product, n: int) -> None:

@@ -42,6 +42,15 @@ def test_create_list_kit_tree(make_user: Callable[..., User], product: Product,
     assert tree["nodes"][1]["parent_code"] == code and tree["nodes"][0]["reshares"] == 1
     svg = client.get(f"/api/sharing/shares/{code}/tree.svg")
     assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    assert tree["root_code"] == code and tree["ancestors"] == 0
+    # the friend, one level down, sees their own branch and only how many shares are above
+    branch = api_client_for(friend).get(f"/api/sharing/shares/{child['code']}/tree").json()
+    assert branch["root_code"] == child["code"] and branch["ancestors"] == 1
+    assert [n["code"] for n in branch["nodes"]] == [child["code"]]
+    assert branch["nodes"][0]["parent_code"] is None
+    picture = api_client_for(friend).get(f"/api/sharing/shares/{child['code']}/tree.svg")
+    assert f'data-code="{child["code"]}"'.encode() in picture.content
+    assert f'data-code="{code}"'.encode() not in picture.content
 
 
 def test_others_get_404(make_user: Callable[..., User], product: Product,
@@ -66,6 +75,10 @@ def test_bad_input(make_user: Callable[..., User], product: Product,
     missing = client.post("/api/sharing/shares", {"target": "product", "product_id": 999_999},
                           content_type=JSON)
     assert missing.status_code == 404 and missing.json()["code"] == "product_not_found"
+    closed = Store.objects.create(owner=make_user(), name="歇业小店", status=Store.Status.CLOSED)
+    shut = client.post("/api/sharing/shares", {"target": "store", "store_id": closed.pk},
+                       content_type=JSON)
+    assert shut.status_code == 422 and shut.json()["code"] == "store_closed"
 
 
 def test_policy_public_read_operator_write(make_user: Callable[..., User],

@@ -53,11 +53,19 @@ def test_hidden_product_and_closed_store_cannot_be_shared(
         open_store: OpenStore) -> None:
     user = make_user()
     draft = product_factory(status=Product.Status.DRAFT)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound):  # never public: it does not exist for the sharer
         _share(user, draft)
+    offline = product_factory(status=Product.Status.OFFLINE)
+    with pytest.raises(InvalidInput) as not_for_sale:
+        _share(user, offline)
+    assert not_for_sale.value.code == "product_not_for_sale"
     closed = open_store(make_user(), status=Store.Status.CLOSED)
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidInput) as closed_error:
         services.share_create(user=user, target="store", store_id=closed.pk, channel="qq")
+    assert closed_error.value.code == "store_closed"
+    with pytest.raises(NotFound):
+        services.share_create(user=user, target="store", store_id=999_999, channel="qq")
+    assert not Share.objects.exists()
     with pytest.raises(InvalidInput):
         _share(user, product_factory(), channel="myspace")
 
@@ -311,5 +319,35 @@ def test_tree_is_for_its_sharer_and_operators(make_user: Callable[..., User],
     child = _share(b, product, parent_code=root.code)
     with pytest.raises(NotFound):
         selectors.share_tree(user=b, code=root.code)
-    assert selectors.share_tree(user=b, code=child.code).root.share == root
+    assert selectors.share_tree(user=b, code=child.code).root.share == child
     assert selectors.share_tree(user=make_user(is_staff=True), code=root.code)
+
+
+def test_a_sharer_lower_in_the_tree_sees_only_their_branch(
+        make_user: Callable[..., User], product: Product) -> None:
+    a, b, c, d = (make_user(n) for n in ("阿甲", "阿乙", "阿丙", "阿丁"))
+    root = _share(a, product)
+    b_share = _share(b, product, parent_code=root.code, channel="weibo")
+    c_share = _share(c, product, parent_code=root.code, channel="qq")
+    d_share = _share(d, product, parent_code=b_share.code, channel="douyin")
+    for device in ("v1", "v2"):
+        services.visit_record(code=b_share.code, channel=None, visitor=None, device_id=device)
+    services.visit_record(code=d_share.code, channel=None, visitor=None, device_id="v3")
+    services.visit_record(code=c_share.code, channel=None, visitor=None, device_id="v4")
+
+    branch = selectors.share_tree(user=b, code=b_share.code)
+    assert [n.share.code for n in branch.nodes] == [b_share.code, d_share.code]
+    assert branch.root.share == b_share and branch.ancestors == 1 and not branch.whole
+    assert branch.depth == 1 and branch.root.reshares == 1
+    # B's fission counts B's own branch: 3 new visitors (v1, v2, v3) per 2 unique visitors
+    assert branch.root.fission_bps == 15_000
+    # D, two levels down, sees only D
+    leaf = selectors.share_tree(user=d, code=d_share.code)
+    assert [n.share.code for n in leaf.nodes] == [d_share.code] and leaf.ancestors == 2
+
+    # the root sharer and operators keep the whole tree, whichever share they ask for
+    for viewer, code in ((a, root.code), (make_user(is_staff=True), b_share.code)):
+        whole = selectors.share_tree(user=viewer, code=code)
+        assert whole.whole and whole.root.share == root
+        assert {n.share.code for n in whole.nodes} == {root.code, b_share.code, c_share.code,
+                                                       d_share.code}

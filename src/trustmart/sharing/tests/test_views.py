@@ -119,6 +119,24 @@ def test_tree_page_draws_svg(make_user: Callable[..., User], product: Product) -
     assert 'data-testid="fission"' in html
 
 
+def test_a_sharer_lower_in_the_tree_sees_their_branch_only(
+        make_user: Callable[..., User], product: Product) -> None:
+    a, b, c = make_user("阿甲"), make_user("阿乙"), make_user("阿丙")
+    root = _share(a, product)
+    b_share = _share(b, product, parent_code=root.code, channel="weibo")
+    c_share = _share(c, product, parent_code=root.code, channel="qq")
+    client = Client()
+    client.force_login(b)
+    html = client.get(f"/my/shares/{b_share.code}/tree/").content.decode()
+    assert "阿乙" in html and b_share.code in html
+    assert "阿丙" not in html and c_share.code not in html  # not the other branch
+    assert "阿甲" not in html and f'data-code="{root.code}"' not in html  # nor who is above
+    assert 'data-testid="ancestors"' in html
+    client.force_login(a)
+    html = client.get(f"/my/shares/{root.code}/tree/").content.decode()
+    assert "阿乙" in html and "阿丙" in html and 'data-testid="ancestors"' not in html
+
+
 def test_product_and_store_pages_carry_open_graph(
         make_user: Callable[..., User], product: Product,
         open_store: Callable[..., Store]) -> None:
@@ -145,8 +163,47 @@ def test_poster_is_png_and_cached(make_user: Callable[..., User], product: Produ
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
     assert body[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (tmp_path / "posters" / f"{share.code}.png").exists()  # type: ignore[operator]
+    assert (tmp_path / "posters" / f"{share.code}.zh-hans.png").exists()  # type: ignore[operator]
     assert Client().get("/s/NoSuch12/poster.png").status_code == 404
+
+
+def _poster(client: Client, code: str, **headers: str) -> tuple[bytes, Any]:
+    response = client.get(f"/s/{code}/poster.png", **headers)  # type: ignore[arg-type]
+    assert response.status_code == 200
+    return b"".join(response.streaming_content), response  # type: ignore[attr-defined]
+
+
+def test_each_language_gets_its_own_poster_and_each_is_cached(
+        make_user: Callable[..., User], product: Product, settings: object,
+        tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from trustmart.sharing import poster
+
+    settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
+    share = _share(make_user(), product)
+    drawn: list[str] = []
+    real_render = poster.render_poster
+
+    def counting_render(**kw: Any) -> bytes:
+        from django.utils.translation import get_language
+
+        drawn.append(get_language())
+        return real_render(**kw)
+
+    monkeypatch.setattr(poster, "render_poster", counting_render)
+    chinese, first = _poster(Client(), share.code)  # no preference: the default, Chinese
+    assert first["Content-Language"] == "zh-hans"
+    assert "Accept-Language" in first["Vary"] and "Cookie" in first["Vary"]
+    english, response = _poster(Client(), share.code, HTTP_ACCEPT_LANGUAGE="en")
+    assert response["Content-Language"] == "en"
+    assert chinese != english  # the header and the "shared by" line are in each language
+    english_by_cookie = Client()
+    english_by_cookie.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # type: ignore[attr-defined]
+    assert _poster(english_by_cookie, share.code)[0] == english
+    assert _poster(Client(), share.code, HTTP_ACCEPT_LANGUAGE="zh-CN")[0] == chinese
+    assert drawn == ["zh-hans", "en"]  # each drawn once, then served from its file
+    folder = tmp_path / "posters"  # type: ignore[operator]
+    assert sorted(p.name for p in folder.iterdir()) == [f"{share.code}.en.png",
+                                                        f"{share.code}.zh-hans.png"]
 
 
 def test_poster_is_redrawn_after_the_product_changes(
@@ -157,7 +214,7 @@ def test_poster_is_redrawn_after_the_product_changes(
     settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
     share = _share(make_user(), product)
     Client().get(f"/s/{share.code}/poster.png")
-    path = tmp_path / "posters" / f"{share.code}.png"  # type: ignore[operator]
+    path = tmp_path / "posters" / f"{share.code}.zh-hans.png"  # type: ignore[operator]
     os.utime(path, (1, 1))  # drawn long ago
     product.price_fen = 9_900
     product.save()
@@ -195,3 +252,44 @@ def test_share_a_store_from_the_sheet(make_user: Callable[..., User],
     assert store.name in html and f"/s/{share.code}?ch=wechat_moments" in html
     bad = client.post("/share/create/", {"target": "store", "id": 999_999, "channel": "qq"})
     assert bad.status_code == 404
+
+
+def test_the_sheet_says_what_is_wrong_and_a_missing_object_is_404(
+        make_user: Callable[..., User], product: Product,
+        product_factory: Callable[..., Product], open_store: Callable[..., Store]) -> None:
+    client = Client(headers={"accept-language": "en"})  # the new messages are checked in English
+    client.force_login(make_user())
+
+    def error_of(response: Any) -> str:
+        html = response.content.decode()
+        assert 'data-testid="share-sheet"' in html, html[:300]
+        start = html.index('data-testid="share-error"')
+        return html[start:html.index("</div>", start)]
+
+    bad_channel = client.post("/share/create/", {"target": "product", "id": product.pk,
+                                                 "channel": "myspace"})
+    assert bad_channel.status_code == 400 and "Choose a channel." in error_of(bad_channel)
+    # the sheet is shown again with every channel to pick the right one
+    assert b'data-testid="channel-wechat_friend"' in bad_channel.content
+
+    offline = product_factory(status=Product.Status.OFFLINE)
+    response = client.post("/share/create/", {"target": "product", "id": offline.pk,
+                                              "channel": "qq"})
+    assert response.status_code == 400
+    assert "not for sale" in error_of(response)
+    assert b'data-testid="channel-qq"' not in response.content  # nothing to pick
+    sheet = client.get(f"/share/?target=product&id={offline.pk}")
+    assert sheet.status_code == 200 and "not for sale" in error_of(sheet)
+
+    closed = open_store(make_user(), status=Store.Status.CLOSED)
+    response = client.post("/share/create/", {"target": "store", "id": closed.pk,
+                                              "channel": "qq"})
+    assert response.status_code == 400 and "closed" in error_of(response)
+    assert not Share.objects.exists()
+
+    draft = product_factory(status=Product.Status.DRAFT)  # never public: missing to others
+    for path in (f"/share/?target=product&id={draft.pk}", "/share/?target=product&id=999999",
+                 "/share/?target=store&id=999999"):
+        assert client.get(path).status_code == 404, path
+    assert client.post("/share/create/", {"target": "product", "id": 999_999,
+                                          "channel": "qq"}).status_code == 404
