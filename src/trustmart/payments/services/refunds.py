@@ -162,21 +162,22 @@ def refund_record(*, refund: Refund, result: RefundResult) -> bool:
     return bool(won)
 
 
-def refund_poll(*, refund_no: str) -> Refund:
+def refund_poll(*, refund_no: str) -> bool:
     """Ask the provider how a processing refund stands and record a final answer. Outside
-    transactions. No answer, or still processing, changes nothing: the next poll asks again."""
+    transactions. Returns whether this call finalised it (false when it is still processing,
+    the provider gave no answer, or another path finalised it first)."""
     refund = Refund.objects.select_related("payment").get(refund_no=refund_no)
     if refund.status != Refund.Status.PROCESSING:
-        return refund
+        return False
     try:
         result = get_provider(refund.payment.provider).refund_query(refund)
     except DomainError as exc:
         # A failed query is not a failed refund: the money may be on its way.
         logger.warning("refund %s could not be queried: %s", refund_no, _error_text(exc))
-        return refund
-    refund_record(refund=refund, result=result)
-    refund.refresh_from_db()
-    return refund
+        return False
+    if result.status == RefundStatus.PROCESSING:
+        return False
+    return refund_record(refund=refund, result=result)
 
 
 def _error_text(exc: DomainError) -> str:
@@ -206,7 +207,7 @@ def refunds_issue_pending(limit: int = 100) -> int:
 def refunds_poll_processing(limit: int = 100) -> int:
     """Query refunds processing for over a minute at their provider (a notification may be
     lost, and Alipay sends none for refunds) and finalise those that ended. Returns how many
-    were finalised."""
+    this run finalised."""
     cutoff = timezone.now() - POLL_AFTER
     numbers = list(Refund.objects.filter(status=Refund.Status.PROCESSING,
                                          created_at__lt=cutoff)
@@ -214,8 +215,7 @@ def refunds_poll_processing(limit: int = 100) -> int:
     finalised = 0
     for number in numbers:
         try:
-            if refund_poll(refund_no=number).status != Refund.Status.PROCESSING:
-                finalised += 1
+            finalised += refund_poll(refund_no=number)
         except Exception:
             logger.exception("refund %s could not be polled", number)
     return finalised
