@@ -323,7 +323,8 @@ class WechatPayProvider(PaymentProvider):
             if not isinstance(entries, list):
                 raise TypeError("data is not a list")
             return [self._certificate(entry) for entry in entries]
-        except (KeyError, TypeError, ValueError, binascii.Error, InvalidTag) as exc:
+        except (KeyError, TypeError, AttributeError, ValueError, binascii.Error,
+                InvalidTag) as exc:
             raise ProviderError(detail=f"certificate list: {exc}"[:120]) from exc
 
     def _certificate(self, entry: dict[str, Any]) -> PlatformCertificateData:
