@@ -1,11 +1,13 @@
-"""WeChat Pay APIv3: H5 orders signed with the merchant key, notifications verified and decrypted.
+"""WeChat Pay APIv3: H5 orders and refunds signed with the merchant key, notifications (payment
+and refund) verified and decrypted, platform certificates downloaded.
 
 Every request to WeChat carries ``Authorization: WECHATPAY2-SHA256-RSA2048 ...``: an RSA-SHA256
 signature with the merchant private key over ``METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nBODY\\n``.
 Every answer and every notification is signed by WeChat's platform key over
 ``TIMESTAMP\\nNONCE\\nBODY\\n``; the ``Wechatpay-Serial`` header names which of the configured
-platform keys to check it with. A notification's payload is encrypted (AEAD_AES_256_GCM under the
-APIv3 key), so the body alone says nothing until it has been both verified and decrypted.
+platform keys (or of the downloaded certificates in force) to check it with. A notification's
+payload is encrypted (AEAD_AES_256_GCM under the APIv3 key), so the body alone says nothing until
+it has been both verified and decrypted; so is each certificate of ``GET /v3/certificates``.
 The settings and the not-final states are written up in docs/payments.md.
 """
 
