@@ -70,6 +70,8 @@ WECHATPAY_PRIVATE_KEY = os.environ.get("WECHATPAY_PRIVATE_KEY", "")
 WECHATPAY_APIV3_KEY = os.environ.get("WECHATPAY_APIV3_KEY", "")
 WECHATPAY_PLATFORM_CERTS = os.environ.get("WECHATPAY_PLATFORM_CERTS", "")
 WECHATPAY_NOTIFY_URL = os.environ.get("WECHATPAY_NOTIFY_URL", "")
+# Optional: where WeChat posts refund results; empty sends no notify_url (the poll job asks).
+WECHATPAY_REFUND_NOTIFY_URL = os.environ.get("WECHATPAY_REFUND_NOTIFY_URL", "")
 WECHATPAY_API_BASE = os.environ.get("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com")
 ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
 ALIPAY_PRIVATE_KEY = os.environ.get("ALIPAY_PRIVATE_KEY", "")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.core.money import format_fen
 
-from .models import CallbackLog, Payment, Refund
+from .models import CallbackLog, Payment, PlatformCertificate, Refund
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -40,9 +40,9 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(CallbackLog)
 class CallbackLogAdmin(ReadOnlyAdmin):
-    list_display = ("received_at", "provider", "payment_no", "provider_txn_id", "outcome",
-                    "detail")
-    list_filter = ("outcome", "provider")
+    list_display = ("received_at", "provider", "kind", "payment_no", "provider_txn_id",
+                    "outcome", "detail")
+    list_filter = ("outcome", "kind", "provider")
     search_fields = ("=payment_no", "=provider_txn_id", "detail")
     date_hierarchy = "received_at"
 
@@ -59,3 +59,9 @@ class RefundAdmin(ReadOnlyAdmin):
     @admin.display(description=_("amount"), ordering="amount_fen")
     def amount(self, obj: Refund) -> str:
         return format_fen(obj.amount_fen)
+
+
+@admin.register(PlatformCertificate)
+class PlatformCertificateAdmin(ReadOnlyAdmin):
+    list_display = ("serial", "effective_at", "expires_at", "fetched_at")
+    search_fields = ("=serial",)

@@ -77,14 +77,21 @@ class Payment(models.Model):
 
 
 class CallbackLog(models.Model):
-    """Every provider callback as received, with what we made of it (for audit and disputes)."""
+    """Every provider callback as received, with what we made of it (for audit and disputes).
+    Refund notifications are logged the same way with ``kind`` refund: ``provider_txn_id`` then
+    holds the provider's refund id and ``detail`` names our refund number."""
 
     class Outcome(models.TextChoices):
         APPLIED = "applied", _("Applied")
         DUPLICATE = "duplicate", _("Duplicate (already processed)")
         REJECTED = "rejected", _("Rejected")
 
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("Payment")
+        REFUND = "refund", _("Refund")
+
     provider = models.CharField(max_length=20)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PAYMENT)
     provider_txn_id = models.CharField(max_length=64, blank=True)
     payment_no = models.CharField(max_length=32, blank=True)
     headers = models.JSONField(default=dict)
@@ -121,8 +128,13 @@ class Refund(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Refund pending")
+        # The provider accepted it; the money is on its way (a notification or a query ends it).
+        PROCESSING = "processing", _("Refund processing")
         SUCCEEDED = "succeeded", _("Refunded")
         FAILED = "failed", _("Refund failed")
+
+    # Not final yet: a notification, the poll job or the provider's answer may still end it.
+    OPEN_STATUSES = (Status.PENDING, Status.PROCESSING)
 
     refund_no = models.CharField(max_length=32, unique=True, default=_refund_no)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
@@ -147,3 +159,23 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.refund_no} {self.amount_fen} ({self.status})"
+
+
+class PlatformCertificate(models.Model):
+    """A WeChat Pay platform certificate downloaded from ``GET /v3/certificates`` (verified with
+    a key we already trusted and decrypted with the APIv3 key). The provider checks WeChat's
+    signatures with the configured keys plus these, while they are in force."""
+
+    serial = models.CharField(max_length=64, unique=True)
+    pem = models.TextField()
+    effective_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    fetched_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("WeChat Pay platform certificate")
+        verbose_name_plural = _("WeChat Pay platform certificates")
+        ordering = ["-expires_at"]
+
+    def __str__(self) -> str:
+        return f"{self.serial} (until {self.expires_at:%Y-%m-%d})"

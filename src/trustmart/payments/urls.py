@@ -11,4 +11,5 @@ urlpatterns = [
     path("result/<str:payment_no>/", views.result, name="result"),
     path("mine/", views.mine, name="mine"),
     path("callback/<str:provider>/", views.callback, name="callback"),
+    path("refund-callback/<str:provider>/", views.refund_callback, name="refund_callback"),
 ]

@@ -137,3 +137,15 @@ def callback(request: HttpRequest, provider: str) -> HttpResponse:
         return HttpResponse(outcome.http_body, status=outcome.http_status,
                             content_type="text/plain; charset=utf-8")
     return JsonResponse(outcome.http_body, status=outcome.http_status)
+
+
+@csrf_exempt
+@require_POST
+def refund_callback(request: HttpRequest, provider: str) -> HttpResponse:
+    """Where providers post refund notifications (WeChat Pay's refund notify_url)."""
+    outcome = services.refund_callback_handle(provider=provider, headers=dict(request.headers),
+                                              body=request.body)
+    if isinstance(outcome.http_body, str):
+        return HttpResponse(outcome.http_body, status=outcome.http_status,
+                            content_type="text/plain; charset=utf-8")
+    return JsonResponse(outcome.http_body, status=outcome.http_status)

@@ -5,8 +5,9 @@ how to continue (a page to open on H5, parameters for an app's SDK). ``parse_cal
 the provider's asynchronous notification into a ``CallbackData`` after verifying its signature
 and freshness, or raises a ``CallbackError`` saying precisely what was wrong. Everything that
 follows (dedup, amount check, status change, ledger) is the provider-independent
-``services.callback_handle``. WeChat Pay APIv3 and Alipay (RSA2) are added as further subclasses;
-a provider without configuration is off: not offered, and its callbacks are refused.
+``services.callback_handle``. ``refund()`` gives money back (``refund_query()`` asks how an
+accepted refund ended, ``parse_refund_callback()`` reads a provider's refund notification).
+A provider without configuration is off: not offered, and its callbacks are refused.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from trustmart.core.errors import DomainError
 
 if TYPE_CHECKING:
-    from trustmart.payments.models import Payment
+    from trustmart.payments.models import Payment, Refund
 
 # A notification older or newer than this (by its signed timestamp) is refused as a replay.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -82,16 +83,55 @@ class MalformedCallback(CallbackError):
     default_message = _("The payment notification could not be read.")
 
 
+class RefundStatus(StrEnum):
+    """What the provider says of a refund. ``processing``: accepted, the money is on its way
+    (the result comes by notification or query). The values are ``Refund.Status`` values."""
+
+    SUCCEEDED = "succeeded"
+    PROCESSING = "processing"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class RefundResult:
-    """The provider accepted the refund: its id for the refund (for support and disputes)."""
+    """The provider's verified word on a refund: its id for the refund (for support and
+    disputes), the status, and for a failure the provider's reason."""
 
     provider_refund_id: str
+    status: RefundStatus = RefundStatus.SUCCEEDED
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RefundNotice:
+    """A verified refund notification: the provider vouches for every field."""
+
+    refund_no: str
+    payment_no: str
+    provider_refund_id: str
+    amount_fen: int
+    status: RefundStatus
+    detail: str = ""
+
+
+class ProviderError(DomainError):
+    """The provider could not be reached, refused the request, or answered something we cannot
+    trust. For a refund this is not an answer: the refund stays pending and is retried."""
+
+    status = 502
+    code = "payment_provider_error"
+    default_message = _("The payment service could not start this payment. Please try again.")
+
+    def __init__(self, message: str | Promise | None = None, *, detail: str = "") -> None:
+        super().__init__(message)
+        # For logs and a refund's last_error only: never shown to a payer.
+        self.detail = detail
 
 
 class RefundNotSupported(DomainError):
-    """This provider cannot refund through our code yet: the refund stays on record as failed
-    for an operator to pay back by hand in the provider's merchant console."""
+    """This provider has no refund API in our code (the base implementation): the refund stays
+    on record as failed for an operator to pay back by hand in the provider's merchant console.
+    The sandbox, WeChat Pay and Alipay all implement refunds."""
 
     status = 501
     code = "refund_not_supported"
@@ -124,12 +164,24 @@ class PaymentProvider(abc.ABC):
         Raises ``BadSignature``, ``StaleTimestamp`` or ``MalformedCallback``.
         """
 
-    def refund(self, payment: Payment, amount_fen: int, refund_no: str) -> RefundResult:
+    def refund(self, payment: Payment, amount_fen: int, refund_no: str, *,
+               reason: str = "") -> RefundResult:
         """Give ``amount_fen`` of ``payment`` back to the payer. May call the provider over the
         network, so callers run it outside any transaction. Real providers deduplicate by our
         ``refund_no`` (WeChat ``out_refund_no``, Alipay ``out_request_no``), so a retried call
-        refunds once. WeChat Pay and Alipay do not implement it yet."""
+        refunds once. Raises ``ProviderError`` when there is no trustworthy answer (retried
+        later); a provider without a refund API raises ``RefundNotSupported``."""
         raise RefundNotSupported()
+
+    def refund_query(self, refund: Refund) -> RefundResult:
+        """Ask the provider how a ``processing`` refund stands (network: outside transactions).
+        Raises ``ProviderError`` when there is no trustworthy answer."""
+        raise RefundNotSupported()
+
+    def parse_refund_callback(self, headers: Mapping[str, str], body: bytes, *,
+                              now: datetime | None = None) -> RefundNotice:
+        """Verify and read a refund notification (only providers that send them)."""
+        raise MalformedCallback(_("This payment method sends no refund notifications."))
 
     def callback_response(self, *, accepted: bool, message: str = "") -> tuple[int, Any]:
         """(HTTP status, body) to answer a notification with: what the provider expects so that

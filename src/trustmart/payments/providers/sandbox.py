@@ -37,7 +37,7 @@ from .base import (
 )
 
 if TYPE_CHECKING:
-    from trustmart.payments.models import Payment
+    from trustmart.payments.models import Payment, Refund
 
 TIMESTAMP_HEADER = "x-sandbox-timestamp"
 NONCE_HEADER = "x-sandbox-nonce"
@@ -91,10 +91,15 @@ class SandboxProvider(PaymentProvider):
             },
         )
 
-    def refund(self, payment: Payment, amount_fen: int, refund_no: str) -> RefundResult:
+    def refund(self, payment: Payment, amount_fen: int, refund_no: str, *,
+               reason: str = "") -> RefundResult:
         """Refunds at once; the id depends only on our refund number, like a real provider
         that deduplicates by it."""
         return RefundResult(provider_refund_id=f"SBXR{refund_no}")
+
+    def refund_query(self, refund: Refund) -> RefundResult:
+        """A sandbox refund is never left processing; asked anyway, it has succeeded."""
+        return RefundResult(provider_refund_id=f"SBXR{refund.refund_no}")
 
     # --- the provider's side: build a signed notification ---------------------------------
     def notification(self, *, payment_no: str, amount_fen: int, outcome: Outcome | str,

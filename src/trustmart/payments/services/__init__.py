@@ -3,14 +3,25 @@
 ``payments``: create a payment, start it at the provider, complete a sandbox payment.
 ``callbacks``: a provider's notification, verified, logged, deduplicated and applied once.
 ``purposes``: what a successful payment does for each purpose (deposit; checkout in
-``checkout``, which also refunds orders). ``refunds``: recorded in a transaction, issued after.
+``checkout``, which also refunds orders). ``refunds``: recorded in a transaction, issued after,
+finalised once (``refund_callbacks``: the provider's refund notification). ``certificates``:
+WeChat Pay platform certificates kept fresh.
 """
 
 from .callbacks import CallbackResult, callback_handle
+from .certificates import wechatpay_certificates_refresh
 from .checkout import checkout_payment_create, checkout_payment_succeeded, order_refund_issue
 from .payments import deposit_payment_create, payment_create, payment_start, sandbox_complete
 from .purposes import PurposeHandler, handler_for, ledger_reference, purpose_handler
-from .refunds import refund_issue, refund_request, refunds_issue_pending
+from .refund_callbacks import refund_callback_handle
+from .refunds import (
+    refund_issue,
+    refund_poll,
+    refund_record,
+    refund_request,
+    refunds_issue_pending,
+    refunds_poll_processing,
+)
 
 __all__ = [
     "CallbackResult",
@@ -25,8 +36,13 @@ __all__ = [
     "payment_create",
     "payment_start",
     "purpose_handler",
+    "refund_callback_handle",
     "refund_issue",
+    "refund_poll",
+    "refund_record",
     "refund_request",
     "refunds_issue_pending",
+    "refunds_poll_processing",
     "sandbox_complete",
+    "wechatpay_certificates_refresh",
 ]

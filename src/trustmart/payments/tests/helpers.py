@@ -34,10 +34,12 @@ def for_payment(payment: Payment, outcome: str = "succeeded",
     return notification(payment.payment_no, payment.amount_fen, outcome, **kwargs)
 
 
-def post_callback(headers: dict[str, str], body: bytes, provider: str = "sandbox") -> Any:
-    """Deliver a notification over HTTP, as a real provider would."""
+def post_callback(headers: dict[str, str], body: bytes, provider: str = "sandbox",
+                  kind: str = "callback") -> Any:
+    """Deliver a notification over HTTP, as a real provider would (``kind`` refund-callback
+    for a refund notification)."""
     extra = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-    return Client().post(f"/pay/callback/{provider}/", data=body,
+    return Client().post(f"/pay/{kind}/{provider}/", data=body,
                          content_type="application/json", headers=extra)
 
 

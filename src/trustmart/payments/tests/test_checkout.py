@@ -19,7 +19,7 @@ from trustmart.orders import services as orders_services
 from trustmart.orders.models import Checkout, Order
 from trustmart.payments import services
 from trustmart.payments.models import Payment, Refund
-from trustmart.payments.providers import PaymentProvider, RefundNotSupported
+from trustmart.payments.providers import PaymentProvider
 from trustmart.payments.providers.sandbox import SandboxProvider
 
 from .helpers import for_payment, logs, notification, post_callback
@@ -236,16 +236,6 @@ def test_a_provider_that_cannot_refund_leaves_the_refund_failed(
     assert refund.last_error.startswith("refund_not_supported")
     payment.refresh_from_db()
     assert payment.refunded_fen == 0
-
-
-def test_wechatpay_and_alipay_do_not_refund_yet() -> None:
-    from trustmart.payments.providers.alipay import AlipayProvider
-    from trustmart.payments.providers.wechatpay import WechatPayProvider
-
-    for cls in (AlipayProvider, WechatPayProvider):
-        assert cls.refund is PaymentProvider.refund
-    with pytest.raises(RefundNotSupported):
-        PaymentProvider.refund(None, None, 1, "R1")  # type: ignore[arg-type]
 
 
 def test_a_pending_refund_is_retried_by_the_sweep(checkout: Checkout, buyer: User) -> None:
