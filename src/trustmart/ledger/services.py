@@ -4,8 +4,8 @@ No other code in TrustMart changes a balance. Each function here runs in one tra
 before anything else, locks the accounts it touches in primary-key order (with
 ``select_for_update()``, or for ``holds_create_new`` with the guarded balance updates themselves,
 issued in that order), and only then the hold row, so two transactions can never wait on each
-other in a cycle. Funds are checked three times, from friendliest to strictest: in Python under the lock
-(a clear ``insufficient_funds`` error before anything is written), by the conditional
+other in a cycle. Funds are checked three times, from friendliest to strictest: in Python under
+the lock (a clear ``insufficient_funds`` error before anything is written), by the conditional
 ``UPDATE ... WHERE credits >= debits + pending + n``, and by the database CHECK constraint.
 
 Callers must not call these from inside a transaction that already holds other account locks
