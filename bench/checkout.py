@@ -129,7 +129,7 @@ def _in_process_order(client: Any, secret: str, sku_id: int, address_id: int, ke
                       nonce: str) -> dict[str, Any]:
     response = client.post("/api/orders/cart/lines", {"sku_id": sku_id, "quantity": 1},
                            content_type=JSON)
-    lines = [line for group in response.json()["groups"] for line in group["lines"]]
+    added = response.json()["line"]
     checkout = client.post("/api/orders/checkouts", {"address_id": address_id},
                            content_type=JSON, HTTP_IDEMPOTENCY_KEY=f"c{key}").json()
     payment = client.post("/api/payments/checkouts", {"checkout_no": checkout["checkout_no"]},
@@ -140,7 +140,7 @@ def _in_process_order(client: Any, secret: str, sku_id: int, address_id: int, ke
     if done.status_code != 200:
         raise RuntimeError(f"callback answered {done.status_code}: {done.content[:300]!r}")
     return {"checkout_no": checkout["checkout_no"], "payment_no": payment["payment_no"],
-            "line_id": lines[0]["id"]}
+            "line_id": added["id"]}
 
 
 _OWN_ID = re.compile(r'"(\w+)"\."(\w+)" (= |IN \()(\d+)')

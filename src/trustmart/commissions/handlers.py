@@ -14,6 +14,9 @@ from . import services
 
 @subscribe("order.paid")
 def on_order_paid(event: Event) -> None:
+    lines = event.payload.get("lines")
+    if lines is not None and not any(line.get("store_id") for line in lines):
+        return  # nobody sold any line (no store, no share): no commission, nothing to read
     services.commissions_create_for_order(order_no=str(event.payload["order_no"]))
 
 

@@ -68,14 +68,17 @@ def publish(name: str, payload: dict[str, Any]) -> OutboxEvent:
 
     Inside ``batched()`` the row is written when the block ends (still in the transaction),
     together with the block's other events."""
-    event = OutboxEvent(name=name, payload=payload,
-                        next_attempt_at=timezone.now() + DELIVERY_LEASE)
+    now = timezone.now()
+    event = OutboxEvent(name=name, payload=payload, next_attempt_at=now + DELIVERY_LEASE)
+    if not _handlers.get(name):
+        # Nobody subscribes: recorded (for the record and for later consumers), delivered.
+        event.status, event.delivered_at = OutboxEvent.Status.DELIVERED, now
     pending = _pending.get()
     if pending is not None:
         pending.append(event)
         return event
     event.save(force_insert=True)
-    _deliver_after_commit([event.id])
+    _deliver_after_commit([event])
     return event
 
 
@@ -100,13 +103,15 @@ def batched() -> Iterator[None]:
         _pending.reset(token)
     if events:
         OutboxEvent.objects.bulk_create(events)
-        _deliver_after_commit([event.id for event in events])
+        _deliver_after_commit(events)
 
 
-def _deliver_after_commit(event_ids: list[uuid.UUID]) -> None:
-    for event_id in event_ids:
-        transaction.on_commit(lambda event_id=event_id: _enqueue(event_id),  # type: ignore[misc]
-                              robust=True)
+def _deliver_after_commit(events: list[OutboxEvent]) -> None:
+    for event in events:
+        if event.status == OutboxEvent.Status.PENDING:
+            event_id = event.id
+            transaction.on_commit(lambda event_id=event_id: _enqueue(event_id),  # type: ignore[misc]
+                                  robust=True)
 
 
 def _enqueue(event_id: uuid.UUID) -> None:

@@ -168,3 +168,13 @@ def test_a_batch_that_raises_records_nothing() -> None:
     assert not OutboxEvent.objects.exists() and calls == Counter()
     with pytest.raises(RuntimeError, match="inside a transaction"), events.batched():
         pass  # outside a transaction there is no commit to deliver after
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_nobody_subscribes_to_is_recorded_as_delivered() -> None:
+    with transaction.atomic():
+        event = events.publish("test.unheard", {"n": 1})
+        assert event.status == OutboxEvent.Status.DELIVERED  # written so: no delivery after
+    row = OutboxEvent.objects.get(pk=event.pk)
+    assert row.status == OutboxEvent.Status.DELIVERED and row.delivered_at is not None
+    assert events.deliver_due() == 0
