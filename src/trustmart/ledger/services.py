@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, Case, F, Q, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -167,7 +167,7 @@ def _apply(deltas: dict[int, _Delta]) -> None:
 
 
 def _apply_many(deltas: dict[int, _Delta]) -> None:
-    """``_apply`` for many accounts in one statement per chunk.
+    """``_apply`` for many accounts: one ``UPDATE ... FROM (VALUES ...)`` per chunk.
 
     Only for changes that lower no account's available balance (posting a hold: the debit
     side's pending becomes posted, the credit side only gains), which need no funds guard; an
@@ -177,23 +177,46 @@ def _apply_many(deltas: dict[int, _Delta]) -> None:
     guarded = {pk: d for pk, d in deltas.items() if d.spend > 0}
     _apply(guarded)
     free = sorted(pk for pk in deltas if pk not in guarded)
-    fields = (("debits_posted_fen", "debits_posted"), ("credits_posted_fen", "credits_posted"),
-              ("debits_pending_fen", "debits_pending"),
-              ("credits_pending_fen", "credits_pending"))
+    table = connection.ops.quote_name(Account._meta.db_table)
     try:
         for start in range(0, len(free), HOLDS_CHUNK):
             chunk = free[start:start + HOLDS_CHUNK]
-            changes = {}
-            for column, attr in fields:
-                whens = [When(pk=pk, then=Value(getattr(deltas[pk], attr))) for pk in chunk
-                         if getattr(deltas[pk], attr)]
-                if whens:
-                    changes[column] = F(column) + Case(*whens, default=Value(0),
-                                                       output_field=BigIntegerField())
-            if changes and Account.objects.filter(pk__in=chunk).update(**changes) != len(chunk):
-                raise NotFound(_("This ledger account does not exist."))
+            params = [value for pk in chunk for value in (
+                pk, deltas[pk].debits_posted, deltas[pk].credits_posted,
+                deltas[pk].debits_pending, deltas[pk].credits_pending)]
+            with connection.cursor() as cursor:
+                # VALUES columns are column1..5 on both PostgreSQL and SQLite; the statement
+                # starts with UPDATE so that every driver reports its row count.
+                cursor.execute(
+                    f"UPDATE {table} SET "  # noqa: S608 (no user input)
+                    f"debits_posted_fen = {table}.debits_posted_fen + v.column2, "
+                    f"credits_posted_fen = {table}.credits_posted_fen + v.column3, "
+                    f"debits_pending_fen = {table}.debits_pending_fen + v.column4, "
+                    f"credits_pending_fen = {table}.credits_pending_fen + v.column5 "
+                    f"FROM (VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(chunk))}) AS v "
+                    f"WHERE {table}.id = v.column1", params)
+                if cursor.rowcount != len(chunk):
+                    raise NotFound(_("This ledger account does not exist."))
     except IntegrityError as exc:
         raise InsufficientFunds() from exc
+
+
+def _holds_mark_posted(pairs: list[tuple[int, int]], *, now: Any) -> int:
+    """pending → posted in full for ``(hold id, journal id)`` pairs, one guarded statement;
+    returns how many rows changed (fewer than asked means some were not pending)."""
+    table = connection.ops.quote_name(Hold._meta.db_table)
+    params: list[Any] = [Hold.Status.POSTED.value,
+                         connection.ops.adapt_datetimefield_value(now)]
+    params += [value for pair in pairs for value in pair]
+    params.append(Hold.Status.PENDING.value)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, "  # noqa: S608 (no user input)
+            f"posted_amount_fen = {table}.amount_fen, resolved_at = %s, "
+            f"journal_id = v.column2 "
+            f"FROM (VALUES {', '.join(['(%s, %s)'] * len(pairs))}) AS v "
+            f"WHERE {table}.id = v.column1 AND {table}.status = %s", params)
+        return int(cursor.rowcount)
 
 
 def _posted_deltas(lines: Iterable[_Line]) -> dict[int, _Delta]:
@@ -468,11 +491,8 @@ def holds_post_many(*, hold_ids: Sequence[int]) -> int:
                           side=Side.DEBIT.value, amount_fen=hold.amount_fen),
                     Entry(journal=journal, account_id=hold.credit_account_id,
                           side=Side.CREDIT.value, amount_fen=hold.amount_fen)))
-            won = Hold.objects.filter(pk__in=chunk, status=Hold.Status.PENDING).update(
-                status=Hold.Status.POSTED, posted_amount_fen=F("amount_fen"), resolved_at=now,
-                journal_id=Case(*(When(pk=hold.pk, then=Value(journal.pk))
-                                  for hold, journal in zip(holds, journals, strict=True)),
-                                output_field=BigIntegerField()))
+            won = _holds_mark_posted([(hold.pk, journal.pk) for hold, journal
+                                      in zip(holds, journals, strict=True)], now=now)
             if won != len(chunk):
                 raise _already_resolved()
             for hold in holds:
