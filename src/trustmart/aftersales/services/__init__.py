@@ -21,7 +21,7 @@ from .cases import (
     kinds_for_order,
 )
 from .compensation import compensation_amount_fen, compensation_reference, pay_compensation
-from .debts import debt_repay, debts_repay_for_settlement
+from .debts import debt_repay, debt_withdrawal_check, debts_repay_for_settlement
 
 __all__ = [
     "KINDS_BY_ORDER_STATUS",
@@ -42,6 +42,7 @@ __all__ = [
     "compensation_amount_fen",
     "compensation_reference",
     "debt_repay",
+    "debt_withdrawal_check",
     "debts_repay_for_settlement",
     "kinds_for_order",
     "pay_compensation",

@@ -14,6 +14,9 @@ Two ways in:
 * ``debt_repay``: the merchant repays now, from the case console or the API. Reference
   ``debt:repay:<merchant>:<request id>``, so a double-submitted form repays once.
 
+While a debt is open the merchant cannot withdraw its payable (``debt_withdrawal_check``,
+registered with ``orders.settlement.withdrawal_check``).
+
 Exactly once, never too much, never overdrawn: one transaction locks the payable and the fund
 accounts (primary-key order, as the ledger does), then the merchant's open debts (primary-key
 order), and only then reads what is available and what is left. A journal already posted under
@@ -29,12 +32,13 @@ import uuid
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.models import User
 from trustmart.core.errors import Conflict, invalid
+from trustmart.core.money import format_fen
 from trustmart.ledger.models import Account, Journal, Purpose
 from trustmart.ledger.services import Leg, account_get_or_create, post
 from trustmart.merchants.selectors import merchant_for_staff
@@ -143,3 +147,13 @@ def debt_repay(*, user: User | AnonymousUser, merchant_id: int, amount_fen: int 
         return _repay(merchant_id=merchant.pk,
                       reference=merchant_repay_reference(merchant.pk, request_id),
                       source=DebtRepayment.Source.MERCHANT, amount_fen=amount_fen, strict=True)
+
+
+def debt_withdrawal_check(*, merchant_id: int) -> None:
+    """Refuse a payable withdrawal while the merchant owes the guarantee fund."""
+    owed = MerchantDebt.objects.filter(merchant_id=merchant_id, repaid_at__isnull=True).aggregate(
+        amount=Sum("amount_fen"), repaid=Sum("repaid_fen"))
+    left = int(owed["amount"] or 0) - int(owed["repaid"] or 0)
+    if left > 0:
+        raise Conflict(_("Repay the %(amount)s you owe the guarantee fund before withdrawing.")
+                       % {"amount": format_fen(left)}, code="debt_open")

@@ -224,3 +224,18 @@ def test_pages_show_what_is_left_and_repay(
     stranger.force_login(operator)
     ops = stranger.get("/ops/cases/").content.decode()
     assert ops.count('data-testid="debt"') == 2
+
+
+def test_no_payable_withdrawal_while_a_debt_is_open(
+        two_debts: tuple[MerchantDebt, MerchantDebt], merchant: Merchant, seller: User) -> None:
+    from trustmart.orders.settlement import WITHDRAWAL_KIND, merchant_withdrawal_create
+
+    credit_payable(merchant, 2 * TEN_X + 50_000)
+    with pytest.raises(Conflict) as caught:
+        merchant_withdrawal_create(user=seller, merchant_id=merchant.pk, amount_fen=10_000)
+    assert caught.value.code == "debt_open" and "¥3980.00" in str(caught.value.message)
+    assert not Journal.objects.filter(kind=WITHDRAWAL_KIND).exists()
+    services.debt_repay(user=seller, merchant_id=merchant.pk)
+    merchant_withdrawal_create(user=seller, merchant_id=merchant.pk, amount_fen=50_000)
+    assert payable(merchant) == 0
+    assert ledger_check() == []
