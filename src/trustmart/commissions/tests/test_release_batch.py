@@ -13,6 +13,7 @@ from trustmart.accounts.models import User
 from trustmart.commissions import handlers, services
 from trustmart.commissions.models import Commission
 from trustmart.core import events
+from trustmart.core.jobs import run_job
 from trustmart.ledger.models import Hold, Journal
 from trustmart.ledger.selectors import ledger_check
 from trustmart.orders.models import Order
@@ -74,7 +75,8 @@ def test_the_sweep_catches_up_and_leaves_flagged_commissions(world: World) -> No
     flagged = settled_quietly(world, 1)[0]
     Visit.objects.all().delete()
     plain = settled_quietly(world, 4)
-    assert services.commissions_release_settled(batch=3) == 4
+    assert services.commissions_release_settled(batch=3, limit=3) == 3
+    assert run_job("commissions.release_settled") == 1  # the registered timed job
     assert Commission.objects.get(order_no=flagged.order_no).status == "pending"
     assert set(Commission.objects.filter(order_no__in=[o.order_no for o in plain])
                .values_list("status", flat=True)) == {"available"}
