@@ -7,11 +7,14 @@ pending ledger hold per commission (platform commission clearing → earner) and
 rows; the accounts' pending counters are then set from the holds in one statement, and
 ``ledger_check()`` must be clean before anything is timed.
 
-Timed (``value``): for every order, ``commissions_release_for_order`` — exactly what the
-``order.settled`` handler calls: one transaction per order that locks its commission rows, moves
-each pending commission to available with a guarded UPDATE and posts its hold through
-``ledger.services.hold_post`` (account locks, journal, entries, counters). Clearing is not funded
-first (settlement's journal is not part of what is measured), so it ends at −total.
+Timed (``value``): ``commissions_release_for_orders`` over every order, ``--batch`` orders per
+call (default 500) — the path of the ``commissions.release_settled`` sweep; ``--batch 1`` is exactly
+what the ``order.settled`` handler calls for one order (``commissions_release_for_order``). Each
+call is one transaction that locks the orders' commission rows, moves the releasable ones to
+available with one guarded UPDATE and posts their holds through ``ledger.services.
+holds_post_many`` (accounts locked once; journals and entries bulk inserted; one guarded hold
+UPDATE; one counter UPDATE per account with the summed amounts). Clearing is not funded first
+(settlement's journal is not part of what is measured), so it ends at −total.
 
 ``baseline``: the same state change done set-based, in one SQL statement (PostgreSQL: one
 ``WITH … UPDATE``; SQLite: two UPDATEs in one transaction), on copies of the commission and
@@ -48,6 +51,9 @@ def add_arguments(group: argparse._ArgumentGroup) -> None:
                        help="commissions to release (default: 100000)")
     group.add_argument("--earners", type=int, default=1_000,
                        help="store owners the commissions are spread over (default: 1000)")
+    group.add_argument("--batch", type=int, default=500,
+                       help="settled orders released per transaction; 1 is the order.settled "
+                            "handler's path (default: 500)")
 
 
 # --- the work (runs in a child process with the production settings) ------------------------
@@ -160,13 +166,13 @@ def _baseline() -> tuple[int, float]:
     return changed, time.perf_counter() - started
 
 
-def work(count: int, earners: int) -> dict[str, Any]:
+def work(count: int, earners: int, batch: int) -> dict[str, Any]:
     log(f"seeding {count} pending commissions over {earners} earners")
     _seed(count, earners)
     from django.db import connection
 
     from trustmart.commissions.models import Commission
-    from trustmart.commissions.services import commissions_release_for_order
+    from trustmart.commissions.services import commissions_release_for_orders
     from trustmart.ledger.selectors import ledger_check
 
     problems = ledger_check()
@@ -175,16 +181,20 @@ def work(count: int, earners: int) -> dict[str, Any]:
     _copy_for_baseline()
     work_items = list(Commission.objects.order_by("pk").values_list("order_no",
                                                                     "order_line_id"))
-    log(f"releasing {len(work_items)} commissions through commissions_release_for_order")
+    log(f"releasing {len(work_items)} commissions through commissions_release_for_orders, "
+        f"{batch} orders per call")
     started = time.perf_counter()
-    for n, (order_no, line_id) in enumerate(work_items, 1):
-        commissions_release_for_order(order_no=order_no, lines=[{"line_id": line_id}])
-        if n % 10_000 == 0:
-            log(f"  {n} released, {n / (time.perf_counter() - started):.0f}/s")
+    done = 0
+    for start in range(0, len(work_items), batch):
+        chunk = work_items[start:start + batch]
+        done += commissions_release_for_orders(
+            settlements=[(order_no, [{"line_id": line_id}]) for order_no, line_id in chunk])
+        if done // 10_000 != (done - len(chunk)) // 10_000:
+            log(f"  {done} released, {done / (time.perf_counter() - started):.0f}/s")
     elapsed = time.perf_counter() - started
     released = Commission.objects.filter(status=Commission.Status.AVAILABLE).count()
-    if released != count:
-        raise BenchError(f"{released} of {count} commissions were released")
+    if released != count or done != count:
+        raise BenchError(f"{released} of {count} commissions were released ({done} reported)")
     problems = ledger_check()
     if problems:
         raise BenchError(f"the ledger is unsound after the run: {problems[:3]}")
@@ -196,21 +206,23 @@ def work(count: int, earners: int) -> dict[str, Any]:
     baseline = count / base_elapsed
     return {"value": round(value, 1), "unit": "commissions/s", "baseline": round(baseline, 1),
             "ratio": round(value / baseline, 5), "count": count, "earners": earners,
-            "seconds_timed": round(elapsed, 2), "baseline_seconds": round(base_elapsed, 3),
-            "database": connection.vendor,
-            "path": "commissions_release_for_order per order (hold_post) vs one SQL UPDATE"}
+            "batch": batch, "seconds_timed": round(elapsed, 2),
+            "baseline_seconds": round(base_elapsed, 3), "database": connection.vendor,
+            "path": f"commissions_release_for_orders, {batch} orders per transaction "
+                    "(holds_post_many) vs one SQL UPDATE"}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    if args.count < 1 or args.earners < 1:
-        raise BenchError("--count and --earners must be at least 1")
+    if args.count < 1 or args.earners < 1 or args.batch < 1:
+        raise BenchError("--count, --earners and --batch must be at least 1")
     with tempfile.TemporaryDirectory(prefix="trustmart-bench-") as data_dir, \
             fresh_database(os.environ) as base_env:
         env = production_env(Path(data_dir), base_env)
         prepare(env)
         done = subprocess.run([sys.executable, "-m", "bench.settle", "work", str(args.count),
-                               str(min(args.earners, args.count))], env=env, cwd=REPO_ROOT,
-                              stdout=subprocess.PIPE, text=True, timeout=6 * 3600, check=False)
+                               str(min(args.earners, args.count)), str(args.batch)],
+                              env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+                              timeout=6 * 3600, check=False)
         if done.returncode != 0 or not done.stdout.strip():
             raise BenchError(f"the settle run failed (exit {done.returncode})")
         result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -219,7 +231,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 if __name__ == "__main__" and sys.argv[1:2] == ["work"]:
     try:
-        output = work(int(sys.argv[2]), int(sys.argv[3]))
+        output = work(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     except BenchError as exc:
         print(f"bench settle: {exc}", file=sys.stderr)
         sys.exit(1)

@@ -145,10 +145,22 @@ class DebtOut(Schema):
     repaid_fen: int
     outstanding_fen: int
     created_at: datetime
+    repaid_at: datetime | None
 
     @staticmethod
     def resolve_case_no(obj: MerchantDebt) -> str:
         return obj.case.case_no
+
+
+class RepayIn(Schema):
+    amount_fen: int | None = None  # None: everything owed, as far as the payable allows
+    request_id: str | None = None  # the same id twice repays once
+
+
+class RepayOut(Schema):
+    repaid_fen: int
+    outstanding_fen: int
+    payable_available_fen: int
 
 
 class OpenIn(Schema):
@@ -281,8 +293,24 @@ def merchant_cases(request: HttpRequest, merchant_id: int, tab: str = "todo"
 
 @router.get("/merchant/{int:merchant_id}/debts", response=list[DebtOut], auth=token_or_session,
             summary="What the guarantee fund advanced for the merchant (假一赔十)")
-def merchant_debts(request: HttpRequest, merchant_id: int) -> list[MerchantDebt]:
-    return list(selectors.debts_of_merchant(user=_me(request), merchant_id=merchant_id))
+def merchant_debts(request: HttpRequest, merchant_id: int, open_only: bool = False
+                   ) -> list[MerchantDebt]:
+    return list(selectors.debts_of_merchant(user=_me(request), merchant_id=merchant_id,
+                                            open_only=open_only))
+
+
+@router.post("/merchant/{int:merchant_id}/debts/repay", response=RepayOut,
+             auth=token_or_session,
+             summary="Repay the guarantee fund now from the payable, oldest debt first")
+def merchant_debts_repay(request: HttpRequest, merchant_id: int, payload: RepayIn) -> RepayOut:
+    repaid = services.debt_repay(user=_me(request), merchant_id=merchant_id,
+                                 amount_fen=payload.amount_fen, request_id=payload.request_id)
+    debts = selectors.debts_of_merchant(user=_me(request), merchant_id=merchant_id,
+                                        open_only=True)
+    return RepayOut(repaid_fen=repaid,
+                    outstanding_fen=sum(d.outstanding_fen for d in debts),
+                    payable_available_fen=selectors.merchant_payable_available_fen(
+                        merchant_id=merchant_id))
 
 
 @router.post("/cases/{case_no}/accept", response=CaseDetailOut, auth=token_or_session,
@@ -332,5 +360,5 @@ def case_decision(request: HttpRequest, case_no: str, payload: DecisionIn) -> Ca
 
 @router.get("/ops/debts", response=list[DebtOut], auth=token_or_session,
             summary="Operators: every merchant debt to the guarantee fund")
-def ops_debts(request: HttpRequest) -> list[MerchantDebt]:
-    return list(selectors.debts_for_operator(user=_me(request)))
+def ops_debts(request: HttpRequest, open_only: bool = False) -> list[MerchantDebt]:
+    return list(selectors.debts_for_operator(user=_me(request), open_only=open_only))

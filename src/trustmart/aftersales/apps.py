@@ -8,4 +8,4 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("After-sales")
 
     def ready(self) -> None:
-        from . import jobs  # noqa: F401  (registers the deadline sweep)
+        from . import handlers, jobs  # noqa: F401  (the deadline sweep, order.settled)

@@ -227,6 +227,7 @@ class MerchantDebt(models.Model):
     amount_fen = models.BigIntegerField()
     repaid_fen = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    repaid_at = models.DateTimeField(null=True, blank=True)  # set when nothing is left
 
     class Meta:
         verbose_name = _("merchant debt")
@@ -236,7 +237,12 @@ class MerchantDebt(models.Model):
             models.CheckConstraint(condition=Q(amount_fen__gt=0) & Q(repaid_fen__gte=0)
                                    & Q(repaid_fen__lte=models.F("amount_fen")),
                                    name="merchant_debt_amounts"),
+            models.CheckConstraint(condition=Q(repaid_at__isnull=True)
+                                   | Q(repaid_fen=models.F("amount_fen")),
+                                   name="merchant_debt_repaid_when_paid"),
         ]
+        indexes = [models.Index(fields=["merchant", "created_at"],
+                                name="merchant_debt_merchant_idx")]
 
     def __str__(self) -> str:
         return f"{self.merchant_id}: {self.amount_fen}"
@@ -244,3 +250,33 @@ class MerchantDebt(models.Model):
     @property
     def outstanding_fen(self) -> int:
         return self.amount_fen - self.repaid_fen
+
+
+class DebtRepayment(models.Model):
+    """One repayment of a ``MerchantDebt`` from the merchant's payable (ledger journal
+    ``reference``: merchant payable → guarantee fund). One journal may repay several debts,
+    oldest first, so each row says how much of it went to which debt."""
+
+    class Source(models.TextChoices):
+        SETTLEMENT = "settlement", _("From an order's settlement")
+        MERCHANT = "merchant", _("Repaid by the merchant")
+
+    debt = models.ForeignKey(MerchantDebt, on_delete=models.PROTECT, related_name="repayments")
+    amount_fen = models.BigIntegerField()
+    source = models.CharField(max_length=12, choices=Source.choices)
+    reference = models.CharField(max_length=150)  # the ledger journal's reference
+    journal_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("debt repayment")
+        verbose_name_plural = _("debt repayments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0),
+                                   name="debt_repayment_positive"),
+            models.UniqueConstraint(fields=["debt", "reference"], name="debt_repayment_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.debt_id}: {self.amount_fen} ({self.source})"

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from trustmart.accounts.models import User
 from trustmart.accounts.selectors import is_operator
 from trustmart.core.errors import NotFound
+from trustmart.ledger.models import Purpose
+from trustmart.ledger.selectors import account_find
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_for_staff, merchants_of_user
 from trustmart.orders.models import Order
@@ -128,22 +130,38 @@ def open_case_for_line(*, user: User | AnonymousUser, line_id: int) -> Case | No
                                status__in=sorted(OPEN)).first()
 
 
-def debts_of_merchant(*, user: User | AnonymousUser, merchant_id: int
-                      ) -> QuerySet[MerchantDebt]:
+def debts_of_merchant(*, user: User | AnonymousUser, merchant_id: int,
+                      open_only: bool = False) -> QuerySet[MerchantDebt]:
+    """The merchant's debts to the guarantee fund, oldest first (the order they are repaid
+    in); ``open_only``: those with something left to repay."""
     merchant = merchant_for_staff(user=member(user), merchant_id=merchant_id)
-    return MerchantDebt.objects.filter(merchant=merchant).select_related("case")
+    debts = MerchantDebt.objects.filter(merchant=merchant)
+    if open_only:
+        debts = debts.filter(repaid_at__isnull=True)
+    return debts.select_related("case").order_by("created_at", "pk")
 
 
-def debts_for_operator(*, user: User | AnonymousUser) -> QuerySet[MerchantDebt]:
+def debts_for_operator(*, user: User | AnonymousUser,
+                       open_only: bool = False) -> QuerySet[MerchantDebt]:
     if not is_operator(member(user)):
         raise NotFound()
-    return MerchantDebt.objects.select_related("case", "merchant")
+    debts = MerchantDebt.objects.all()
+    if open_only:
+        debts = debts.filter(repaid_at__isnull=True)
+    return debts.select_related("case", "merchant").order_by("created_at", "pk")
 
 
 def debt_outstanding_fen(*, merchant: Merchant) -> int:
     totals = MerchantDebt.objects.filter(merchant=merchant).aggregate(
         amount=Sum("amount_fen"), repaid=Sum("repaid_fen"))
     return int(totals["amount"] or 0) - int(totals["repaid"] or 0)
+
+
+def merchant_payable_available_fen(*, merchant_id: int) -> int:
+    """What the merchant's payable could repay now (its available balance)."""
+    account = account_find(owner_type="merchant", owner_id=merchant_id,
+                           purpose=Purpose.MERCHANT_PAYABLE)
+    return max(account.available_fen, 0) if account is not None else 0
 
 
 def merchant_ids_of(*, user: User | AnonymousUser) -> list[int]:

@@ -6,6 +6,7 @@ depends on who looks. Someone else's case, and its evidence files, is the not-fo
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -227,14 +229,39 @@ def merchant_cases(request: HttpRequest) -> HttpResponse:
         tab = "todo"
     try:
         cases = selectors.cases_of_merchant(user=request.user, merchant_id=merchant_id, tab=tab)
-        debts = list(selectors.debts_of_merchant(user=request.user, merchant_id=merchant_id))
+        debts = list(selectors.debts_of_merchant(user=request.user, merchant_id=merchant_id,
+                                                 open_only=True))
     except NotFound:
         return _not_found(request)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "aftersales/merchant_cases.html", {
         "page": page, "tab": tab, "tabs": selectors.MERCHANT_TAB_LABELS.items(),
         "merchant_id": merchant_id, "debts": debts,
-        "debt_total": sum(d.outstanding_fen for d in debts)})
+        "debt_total": sum(d.outstanding_fen for d in debts),
+        "payable_fen": (selectors.merchant_payable_available_fen(merchant_id=merchant_id)
+                        if debts else 0),
+        "repay_request_id": uuid.uuid4().hex})
+
+
+@login_required
+@require_POST
+def merchant_debts_repay(request: HttpRequest) -> HttpResponse:
+    """The merchant repays the guarantee fund from its payable (the amount in yuan, or all)."""
+    merchant_id = _int(request.POST.get("merchant")) or 0
+    amount = request.POST.get("amount", "")
+    try:
+        repaid = services.debt_repay(user=request.user, merchant_id=merchant_id,
+                                     amount_fen=_yuan(amount), request_id=request.POST.get(
+                                         "request_id") or None)
+    except NotFound:
+        return _not_found(request)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        if repaid:
+            messages.success(request, _("Repaid %(amount)s to the guarantee fund.")
+                             % {"amount": format_fen(repaid)})
+    return redirect(f"{reverse('aftersales:merchant_cases')}?merchant={merchant_id}")
 
 
 # --- operators ---------------------------------------------------------------------------------
@@ -245,7 +272,7 @@ def ops_cases(request: HttpRequest) -> HttpResponse:
         tab = "queue"
     try:
         cases = selectors.cases_for_operator(user=request.user, tab=tab)
-        debts = list(selectors.debts_for_operator(user=request.user)[:50])
+        debts = list(selectors.debts_for_operator(user=request.user, open_only=True)[:50])
     except NotFound:
         return _not_found(request)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -8,4 +8,4 @@ class CommissionsConfig(AppConfig):
     verbose_name = _("Commissions")
 
     def ready(self) -> None:
-        from . import handlers  # noqa: F401  (subscribes to order events)
+        from . import handlers, jobs  # noqa: F401  (order events, the release sweep)

@@ -124,6 +124,9 @@ class Commission(models.Model):
             models.Index(fields=["earner", "-created_at"], name="commission_earner_idx"),
             models.Index(fields=["merchant", "status"], name="commission_merchant_idx"),
             models.Index(fields=["review_status", "created_at"], name="commission_review_idx"),
+            # The release sweep looks for pending commissions only; they are few.
+            models.Index(fields=["order_no"], condition=Q(status="pending"),
+                         name="commission_pending_idx"),
         ]
 
     def __str__(self) -> str:

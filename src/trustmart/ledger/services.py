@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +31,7 @@ KIND_MAX = 50
 REFERENCE_MAX = 150
 MEMO_MAX = 200
 OWNER_TYPE_MAX = 20
+HOLDS_CHUNK = 500  # rows per set-based statement: well inside every database's parameter limit
 
 
 class InsufficientFunds(Conflict):
@@ -164,6 +165,59 @@ def _apply(deltas: dict[int, _Delta]) -> None:
                 raise InsufficientFunds()
     except IntegrityError as exc:  # the CHECK constraint caught what nothing else did
         raise InsufficientFunds() from exc
+
+
+def _apply_many(deltas: dict[int, _Delta]) -> None:
+    """``_apply`` for many accounts: one ``UPDATE ... FROM (VALUES ...)`` per chunk.
+
+    Only for changes that lower no account's available balance (posting a hold: the debit
+    side's pending becomes posted, the credit side only gains), which need no funds guard; an
+    account whose available balance would drop still takes ``_apply``'s guarded path. The CHECK
+    constraints stay the last word.
+    """
+    guarded = {pk: d for pk, d in deltas.items() if d.spend > 0}
+    _apply(guarded)
+    free = sorted(pk for pk in deltas if pk not in guarded)
+    table = connection.ops.quote_name(Account._meta.db_table)
+    try:
+        for start in range(0, len(free), HOLDS_CHUNK):
+            chunk = free[start:start + HOLDS_CHUNK]
+            params = [value for pk in chunk for value in (
+                pk, deltas[pk].debits_posted, deltas[pk].credits_posted,
+                deltas[pk].debits_pending, deltas[pk].credits_pending)]
+            with connection.cursor() as cursor:
+                # VALUES columns are column1..5 on both PostgreSQL and SQLite; the statement
+                # starts with UPDATE so that every driver reports its row count.
+                cursor.execute(
+                    f"UPDATE {table} SET "  # noqa: S608 (no user input)
+                    f"debits_posted_fen = {table}.debits_posted_fen + v.column2, "
+                    f"credits_posted_fen = {table}.credits_posted_fen + v.column3, "
+                    f"debits_pending_fen = {table}.debits_pending_fen + v.column4, "
+                    f"credits_pending_fen = {table}.credits_pending_fen + v.column5 "
+                    f"FROM (VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(chunk))}) AS v "
+                    f"WHERE {table}.id = v.column1", params)
+                if cursor.rowcount != len(chunk):
+                    raise NotFound(_("This ledger account does not exist."))
+    except IntegrityError as exc:
+        raise InsufficientFunds() from exc
+
+
+def _holds_mark_posted(pairs: list[tuple[int, int]], *, now: Any) -> int:
+    """pending → posted in full for ``(hold id, journal id)`` pairs, one guarded statement;
+    returns how many rows changed (fewer than asked means some were not pending)."""
+    table = connection.ops.quote_name(Hold._meta.db_table)
+    params: list[Any] = [Hold.Status.POSTED.value,
+                         connection.ops.adapt_datetimefield_value(now)]
+    params += [value for pair in pairs for value in pair]
+    params.append(Hold.Status.PENDING.value)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, "  # noqa: S608 (no user input)
+            f"posted_amount_fen = {table}.amount_fen, resolved_at = %s, "
+            f"journal_id = v.column2 "
+            f"FROM (VALUES {', '.join(['(%s, %s)'] * len(pairs))}) AS v "
+            f"WHERE {table}.id = v.column1 AND {table}.status = %s", params)
+        return int(cursor.rowcount)
 
 
 def _posted_deltas(lines: Iterable[_Line]) -> dict[int, _Delta]:
@@ -443,6 +497,58 @@ def hold_post(*, hold_id: int, amount_fen: int | None = None) -> Hold:
         _hold_release(hold, posted_fen=posted)
         hold.refresh_from_db()
     return hold
+
+
+def holds_post_many(*, hold_ids: Sequence[int]) -> int:
+    """Post many holds in full, each exactly once, all or nothing, in one transaction.
+
+    The same books as ``hold_post`` on each hold (one journal with its debit and credit per
+    hold, linked to it), written set-based: the accounts are locked once (primary-key order),
+    then the holds (primary-key order); journals and entries are bulk inserted, the holds move
+    to ``posted`` with one guarded ``UPDATE ... WHERE status = 'pending'`` per chunk, and each
+    account's counters move once by the sum of its holds. If any hold is not pending (or not
+    there), nothing is posted: Conflict ``hold_already_resolved`` (or NotFound). Returns how
+    many holds were posted.
+    """
+    if any(isinstance(pk, bool) or not isinstance(pk, int) for pk in hold_ids):
+        raise invalid("hold_ids", _("Hold ids are whole numbers."))
+    ids = sorted(set(hold_ids))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        pairs = list(Hold.objects.filter(pk__in=ids).values_list("debit_account_id",
+                                                                 "credit_account_id"))
+        if len(pairs) != len(ids):
+            raise NotFound(_("This hold does not exist."))
+        _lock_accounts(acc for pair in pairs for acc in pair)
+        deltas: dict[int, _Delta] = {}
+        now = timezone.now()
+        for start in range(0, len(ids), HOLDS_CHUNK):
+            chunk = ids[start:start + HOLDS_CHUNK]
+            holds = list(Hold.objects.select_for_update().filter(pk__in=chunk).order_by("pk"))
+            if any(hold.status != Hold.Status.PENDING for hold in holds):
+                raise _already_resolved()
+            journals = Journal.objects.bulk_create(
+                Journal(kind=hold.kind, memo=hold.memo, posted_at=now) for hold in holds)
+            Entry.objects.bulk_create(
+                entry for hold, journal in zip(holds, journals, strict=True) for entry in (
+                    Entry(journal=journal, account_id=hold.debit_account_id,
+                          side=Side.DEBIT.value, amount_fen=hold.amount_fen),
+                    Entry(journal=journal, account_id=hold.credit_account_id,
+                          side=Side.CREDIT.value, amount_fen=hold.amount_fen)))
+            won = _holds_mark_posted([(hold.pk, journal.pk) for hold, journal
+                                      in zip(holds, journals, strict=True)], now=now)
+            if won != len(chunk):
+                raise _already_resolved()
+            for hold in holds:
+                debit = deltas.setdefault(hold.debit_account_id, _Delta())
+                debit.debits_pending -= hold.amount_fen
+                debit.debits_posted += hold.amount_fen
+                credit = deltas.setdefault(hold.credit_account_id, _Delta())
+                credit.credits_pending -= hold.amount_fen
+                credit.credits_posted += hold.amount_fen
+        _apply_many(deltas)
+    return len(ids)
 
 
 def hold_void(*, hold_id: int) -> Hold:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -218,6 +219,18 @@ def merchant_withdrawals(*, merchant: Merchant, limit: int = 50) -> QuerySet[Ent
         journal__kind=WITHDRAWAL_KIND)[:limit]
 
 
+# Higher apps may refuse a merchant's withdrawal (aftersales: an open debt to the guarantee
+# fund). Orders may not import them, so they register a check here; it raises a DomainError.
+WithdrawalCheck = Callable[[int], None]
+_withdrawal_checks: dict[str, WithdrawalCheck] = {}
+
+
+def withdrawal_check(fn: WithdrawalCheck) -> WithdrawalCheck:
+    """Register ``fn(merchant_id)``, run before every withdrawal; its dotted path is its key."""
+    _withdrawal_checks[f"{fn.__module__}.{fn.__qualname__}"] = fn
+    return fn
+
+
 def withdrawal_minimum_fen() -> int:
     return int(settings.MERCHANT_WITHDRAWAL_MIN_FEN)
 
@@ -239,6 +252,8 @@ def merchant_withdrawal_create(*, user: User | AnonymousUser, merchant_id: int, 
     if not 0 < len(request_id) <= 64:
         raise invalid("request_id", _("This withdrawal request is not valid."))
     with transaction.atomic():
+        for check in _withdrawal_checks.values():
+            check(merchant.pk)
         payout = account_get_or_create(owner_type="platform", owner_id=None,
                                        purpose=Purpose.EXTERNAL_PAYOUT)
         try:

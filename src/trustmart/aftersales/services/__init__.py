@@ -1,5 +1,6 @@
 """Writes of the aftersales app. ``cases``: opening and every party's move, the clock;
-``compensation``: 假一赔十 from the guarantee deposit; ``base``: shared pieces."""
+``compensation``: 假一赔十 from the guarantee deposit; ``debts``: repaying what the guarantee
+fund advanced; ``base``: shared pieces."""
 
 from .cases import (
     KINDS_BY_ORDER_STATUS,
@@ -20,6 +21,7 @@ from .cases import (
     kinds_for_order,
 )
 from .compensation import compensation_amount_fen, compensation_reference, pay_compensation
+from .debts import debt_repay, debt_withdrawal_check, debts_repay_for_settlement
 
 __all__ = [
     "KINDS_BY_ORDER_STATUS",
@@ -39,6 +41,9 @@ __all__ = [
     "cases_due_sweep",
     "compensation_amount_fen",
     "compensation_reference",
+    "debt_repay",
+    "debt_withdrawal_check",
+    "debts_repay_for_settlement",
     "kinds_for_order",
     "pay_compensation",
 ]

@@ -170,7 +170,8 @@ def test_debts_are_shown_to_the_merchant_and_operators(api_client_for: ApiFor, b
     mine = api_client_for(seller).get(f"/api/aftersales/merchant/{merchant.pk}/debts").json()
     assert mine == [{"case_no": case.case_no, "merchant_id": merchant.pk,
                      "amount_fen": 10 * PRICE_FEN, "repaid_fen": 0,
-                     "outstanding_fen": 10 * PRICE_FEN, "created_at": mine[0]["created_at"]}]
+                     "outstanding_fen": 10 * PRICE_FEN, "created_at": mine[0]["created_at"],
+                     "repaid_at": None}]
     assert len(api_client_for(operator).get("/api/aftersales/ops/debts").json()) == 1
     assert api_client_for(seller).get("/api/aftersales/ops/debts").status_code == 404
     assert api_client_for(other_seller).get(

@@ -7,6 +7,8 @@ from .lifecycle import (
     commissions_adjust_for_refund,
     commissions_create_for_order,
     commissions_release_for_order,
+    commissions_release_for_orders,
+    commissions_release_settled,
     earner_account_id,
 )
 from .policy import policy_change, policy_current, policy_validate
@@ -16,6 +18,7 @@ from .withdrawals import commission_withdraw
 __all__ = [
     "clearing_account_id", "commission_approve", "commission_cancel", "commission_reject",
     "commission_release", "commission_withdraw", "commissions_adjust_for_refund",
-    "commissions_create_for_order", "commissions_release_for_order", "earner_account_id",
+    "commissions_create_for_order", "commissions_release_for_order",
+    "commissions_release_for_orders", "commissions_release_settled", "earner_account_id",
     "policy_change", "policy_current", "policy_validate",
 ]

@@ -21,7 +21,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from trustmart.core.errors import Conflict
 from trustmart.ledger.models import Purpose
 from trustmart.ledger.services import (
     Leg,
@@ -29,6 +31,7 @@ from trustmart.ledger.services import (
     hold_create,
     hold_post,
     hold_void,
+    holds_post_many,
     post,
 )
 from trustmart.orders import services as order_services
@@ -221,39 +224,121 @@ def commissions_create_for_order(*, order_no: str) -> list[Commission]:
 
 
 # --- order.settled --------------------------------------------------------------------------
-@transaction.atomic
+Settlement = tuple[str, list[dict[str, Any]]]  # (order no, the settled payload's lines)
+
+
 def commissions_release_for_order(*, order_no: str, lines: list[dict[str, Any]]) -> int:
     """order.settled: settlement funded clearing with each line's ``commission_fen``. Release
     every pending commission that is not under review; give the merchant back any funded money
     no live commission stands for. Returns how many were released by this call."""
-    by_line = _locked(order_no)
+    return commissions_release_for_orders(settlements=[(order_no, lines)])
+
+
+@transaction.atomic
+def commissions_release_for_orders(*, settlements: list[Settlement]) -> int:
+    """``commissions_release_for_order`` for many settled orders in one transaction.
+
+    The orders' commission rows are locked together (primary-key order); each order's lines are
+    reconciled with what settlement funded (rare: a refund not yet seen, money to give back);
+    then every releasable commission moves to available with one guarded UPDATE and all their
+    holds post through one ``ledger.holds_post_many``, so a release costs a few row writes,
+    not a transaction of its own. Returns how many were released by this call.
+    """
+    locked = _locked_orders([order_no for order_no, _lines in settlements])
+    releasable: list[Commission] = []
+    for order_no, lines in settlements:
+        by_line = locked.get(order_no, {})
+        for line in lines:
+            mine = by_line.get(int(line["line_id"]), {})
+            _fund_line(order_no, int(line["line_id"]), mine, line)
+            releasable.extend(
+                c for c in mine.values() if c.status == Commission.Status.PENDING
+                and c.review_status in (Commission.Review.NONE, Commission.Review.APPROVED))
+    return _release_many(releasable)
+
+
+def _fund_line(order_no: str, line_id: int, mine: dict[int, Commission],
+               line: dict[str, Any]) -> None:
+    """Settlement moved the line's ``commission_fen`` into clearing: mark its commissions
+    funded, apply a refund settlement knows of first, give back what no commission stands for."""
+    funded = line.get("commission_fen")
+    if funded is None:
+        return
+    live = sum(c.amount_fen for c in mine.values() if c.status in LIVE)
+    if int(funded) < live and "paid_fen" in line and "refunded_fen" in line:
+        # A refund's event has not reached us yet: apply what settlement knows first,
+        # so nothing is released on refunded money.
+        _adjust_line(mine, paid_fen=int(line["paid_fen"]),
+                     total_refunded_fen=int(line["refunded_fen"]), commission_fen=int(funded))
+    if any(not c.funded for c in mine.values()):
+        Commission.objects.filter(order_line_id=line_id, funded=False).update(funded=True)
+    for commission in mine.values():
+        commission.funded = True
+    live = sum(c.amount_fen for c in mine.values() if c.status in LIVE)
+    if int(funded) > live:
+        _return_to_merchant(merchant_id=_merchant_of(order_no, mine),
+                            amount_fen=int(funded) - live,
+                            reference=f"commission:{line_id}:return:settle")
+    elif int(funded) < live:
+        logger.error("order %s line %s: funded %s < live commissions %s",
+                     order_no, line_id, funded, live)
+
+
+def _release_many(commissions: list[Commission]) -> int:
+    """pending → available for rows the caller holds locked: one guarded UPDATE, one ledger
+    call. Under the row locks every one of them is still pending, so the update must change
+    them all; anything else rolls the whole release back."""
+    if not commissions:
+        return 0
+    now = timezone.now()
+    won = Commission.objects.filter(pk__in=[c.pk for c in commissions],
+                                    status=Commission.Status.PENDING).update(
+        status=Commission.Status.AVAILABLE, released_at=now)
+    if won != len(commissions):
+        raise Conflict(_("These commissions changed while being released."),
+                       code="commission_release_raced")
+    holds_post_many(hold_ids=[c.hold_id for c in commissions if c.hold_id is not None])
+    for commission in commissions:
+        commission.status, commission.released_at = Commission.Status.AVAILABLE, now
+    return won
+
+
+def _locked_orders(order_nos: list[str]) -> dict[str, dict[int, dict[int, Commission]]]:
+    """The orders' commissions, row-locked in primary-key order, by order, line and level."""
+    by_order: dict[str, dict[int, dict[int, Commission]]] = defaultdict(
+        lambda: defaultdict(dict))
+    for commission in (Commission.objects.select_for_update()
+                       .filter(order_no__in=sorted(set(order_nos))).order_by("pk")):
+        by_order[commission.order_no][commission.order_line_id][commission.level] = commission
+    return by_order
+
+
+def commissions_release_settled(*, limit: int = 5_000, batch: int = 500) -> int:
+    """The sweep behind ``order.settled``: release the pending, releasable commissions of
+    orders that have settled, ``batch`` orders per transaction, the lines rebuilt from the
+    order (after settlement they no longer change, so they are what the event carried).
+
+    The handler normally got there first and this finds nothing; it catches up a backlog (a
+    handler that failed, events queued behind a slow worker) at the set-based rate.
+    """
+    order_nos = list(
+        Commission.objects.filter(status=Commission.Status.PENDING,
+                                  review_status__in=(Commission.Review.NONE,
+                                                     Commission.Review.APPROVED),
+                                  order_line__order__settled_at__isnull=False)
+        .order_by("order_no").values_list("order_no", flat=True).distinct()[:limit])
     released = 0
-    for line in lines:
-        line_id = int(line["line_id"])
-        mine = by_line.get(line_id, {})
-        funded = line.get("commission_fen")
-        if funded is not None:
-            live = sum(c.amount_fen for c in mine.values() if c.status in LIVE)
-            if int(funded) < live and "paid_fen" in line and "refunded_fen" in line:
-                # A refund's event has not reached us yet: apply what settlement knows first,
-                # so nothing is released on refunded money.
-                _adjust_line(mine, paid_fen=int(line["paid_fen"]),
-                             total_refunded_fen=int(line["refunded_fen"]),
-                             commission_fen=int(funded))
-            Commission.objects.filter(order_line_id=line_id, funded=False).update(funded=True)
-            for commission in mine.values():
-                commission.funded = True
-            live = sum(c.amount_fen for c in mine.values() if c.status in LIVE)
-            if int(funded) > live:
-                _return_to_merchant(merchant_id=_merchant_of(order_no, mine),
-                                    amount_fen=int(funded) - live,
-                                    reference=f"commission:{line_id}:return:settle")
-            elif int(funded) < live:
-                logger.error("order %s line %s: funded %s < live commissions %s",
-                             order_no, line_id, funded, live)
-        for commission in mine.values():
-            if commission.review_status in (Commission.Review.NONE, Commission.Review.APPROVED):
-                released += commission_release(commission)
+    for start in range(0, len(order_nos), batch):
+        chunk = order_nos[start:start + batch]
+        lines: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in (OrderLine.objects.filter(order__order_no__in=chunk)
+                    .order_by("pk").values("pk", "order__order_no", "paid_fen", "refunded_fen",
+                                           "commission_fen")):
+            lines[row["order__order_no"]].append(
+                {"line_id": row["pk"], "paid_fen": row["paid_fen"],
+                 "refunded_fen": row["refunded_fen"], "commission_fen": row["commission_fen"]})
+        released += commissions_release_for_orders(
+            settlements=[(order_no, lines[order_no]) for order_no in chunk])
     return released
 
 

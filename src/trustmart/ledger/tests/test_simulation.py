@@ -34,6 +34,7 @@ from trustmart.ledger.services import (
     hold_create,
     hold_post,
     hold_void,
+    holds_post_many,
     post,
 )
 
@@ -218,6 +219,26 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(hold=holds)
     def void_hold(self, hold: ModelHold) -> None:
         self._resolve(hold, None)
+
+    @rule(batch=st.lists(holds, min_size=1, max_size=5))
+    def post_many(self, batch: list[ModelHold]) -> None:
+        """All or nothing: posted only if every hold in it is still pending."""
+        unique = list({hold.pk: hold for hold in batch}.values())
+        try:
+            assert holds_post_many(hold_ids=[hold.pk for hold in batch]) == len(unique)
+        except Conflict as exc:
+            assert exc.code == "hold_already_resolved"
+            assert any(hold.resolved for hold in unique)
+            return
+        assert not any(hold.resolved for hold in unique), "a hold was resolved twice"
+        for hold in unique:
+            hold.resolved = True
+            debit, credit = self.model.counters[hold.debit], self.model.counters[hold.credit]
+            debit.dq -= hold.amount
+            credit.cq -= hold.amount
+            debit.dp += hold.amount
+            credit.cp += hold.amount
+            self.model.journals += 1
 
     @rule(hold=consumes(holds))
     def post_then_void(self, hold: ModelHold) -> None:
