@@ -22,7 +22,7 @@ from trustmart.core import events
 from trustmart.core.errors import DomainError
 from trustmart.core.events import publish
 
-from ..models import CallbackLog, Payment
+from ..models import CallbackLog, Payment, Refund
 from ..providers import CallbackData, Outcome, PaymentProvider, get_provider
 from .purposes import handler_for
 
@@ -141,12 +141,28 @@ def _apply(provider: str, data: CallbackData, *, headers: dict[str, str], text: 
                 return LogOutcome.APPLIED
             # Another delivery won the race while we looked: what did it leave?
             payment.refresh_from_db()
+            if _is_refund_echo(payment, data):
+                _log(provider=provider, outcome=LogOutcome.DUPLICATE, headers=headers,
+                     text=text, detail="closed after a refund", data=data)
+                return LogOutcome.DUPLICATE
             if not _is_replay(payment, data):
                 raise _Refused(f"payment_already_{payment.status}",
                                f"this notification says {data.outcome}")
         _log(provider=provider, outcome=LogOutcome.DUPLICATE, headers=headers, text=text,
              detail="already processed", data=data)
         return LogOutcome.DUPLICATE
+
+
+def _is_refund_echo(payment: Payment, data: CallbackData) -> bool:
+    """A paid payment we have refunded (or are refunding), reported closed by the same
+    transaction: the provider telling of the refund (Alipay sends ``TRADE_CLOSED`` to the
+    payment's notify URL after a full refund). Nothing to change; answered as accepted so the
+    provider stops retrying."""
+    return (payment.status == Payment.Status.SUCCEEDED
+            and data.outcome in (Outcome.FAILED, Outcome.CANCELLED)
+            and payment.provider_txn_id == data.provider_txn_id
+            and Refund.objects.filter(payment=payment)
+            .exclude(status=Refund.Status.FAILED).exists())
 
 
 def _won(payment: Payment, data: CallbackData) -> bool:

@@ -16,7 +16,7 @@ from trustmart.accounts.models import User
 from trustmart.ledger.models import Journal
 from trustmart.merchants.models import Merchant
 from trustmart.payments import services
-from trustmart.payments.models import Payment
+from trustmart.payments.models import Payment, Refund
 from trustmart.payments.providers import (
     BadSignature,
     CallbackData,
@@ -258,3 +258,34 @@ def test_the_http_endpoint_answers_alipay_in_plain_text(app_key: rsa.RSAPrivateK
     assert (response.status_code, response.content) == (200, b"success")
     assert response["Content-Type"].startswith("text/plain")
     assert forged.content == b"fail"
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("books_stay_sound")
+def test_trade_closed_after_a_refund_is_accepted_and_changes_nothing(
+        app_key: rsa.RSAPrivateKey, alipay_key: rsa.RSAPrivateKey, owner: User,
+        merchant: Merchant) -> None:
+    """Alipay tells the payment's notify URL TRADE_CLOSED after a full refund: accepted (so it
+    stops retrying) as long as we have refunded that payment; refused otherwise."""
+    with override_settings(**configured(app_key, alipay_key)):
+        payment = services.deposit_payment_create(
+            user=owner, merchant_id=merchant.pk, amount_fen=merchant.deposit_required_fen,
+            provider="alipay")
+        amount = yuan_text(payment.amount_fen)
+        services.callback_handle(provider="alipay", headers=HEADERS, body=form(notify(
+            alipay_key, out_trade_no=payment.payment_no, total_amount=amount)))
+        closed = form(notify(alipay_key, out_trade_no=payment.payment_no, total_amount=amount,
+                             trade_status="TRADE_CLOSED"))
+        refused = services.callback_handle(provider="alipay", headers=HEADERS, body=closed)
+        assert (refused.outcome, refused.code, refused.http_body) == (
+            "rejected", "payment_already_succeeded", "fail")
+        Refund.objects.create(payment=payment, amount_fen=payment.amount_fen,
+                              reason=Refund.Reason.ORDER_REFUNDED, reference="test:refund",
+                              status=Refund.Status.SUCCEEDED)
+        before = state()
+        echoed = services.callback_handle(provider="alipay", headers=HEADERS, body=closed)
+    assert (echoed.outcome, echoed.http_status, echoed.http_body) == ("duplicate", 200, "success")
+    assert state() == before
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert logs()[-1] == ("duplicate", "closed after a refund")
