@@ -7,6 +7,7 @@ because providers post their own formats and expect their own answers.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -47,6 +48,15 @@ class PaymentStartOut(Schema):
     app_params: dict[str, str]
 
 
+class RefundOut(Schema):
+    refund_no: str
+    amount_fen: int
+    status: str  # pending, processing, succeeded or failed
+    reason: str
+    created_at: datetime
+    refunded_at: datetime | None
+
+
 class PaymentOut(Schema):
     payment_no: str
     purpose: str
@@ -57,6 +67,12 @@ class PaymentOut(Schema):
     provider: str
     created_at: datetime
     paid_at: datetime | None
+    refunded_fen: int
+    refunds: list[RefundOut]  # oldest first: what is on its way back to the payer, and how
+
+    @staticmethod
+    def resolve_refunds(obj: Payment) -> list[Any]:
+        return sorted(obj.refunds.all(), key=lambda refund: (refund.created_at, refund.pk))
 
 
 class SandboxCompleteIn(Schema):

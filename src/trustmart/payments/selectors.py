@@ -42,7 +42,8 @@ def payment_for_payer(*, user: User | AnonymousUser, payment_no: str) -> Payment
     """The payment if ``user`` is its payer; else NotFound (numbers reveal nothing)."""
     if not user.is_authenticated:
         raise payment_not_found()
-    payment = Payment.objects.filter(payment_no=payment_no, payer=user).first()
+    payment = (Payment.objects.filter(payment_no=payment_no, payer=user)
+               .prefetch_related("refunds").first())
     if payment is None:
         raise payment_not_found()
     return payment
@@ -52,7 +53,8 @@ def payments_of(*, user: User | AnonymousUser) -> QuerySet[Payment]:
     """我的支付: the user's payments, newest first."""
     if not user.is_authenticated:
         return Payment.objects.none()
-    return Payment.objects.filter(payer=user).order_by("-created_at", "-pk")
+    return (Payment.objects.filter(payer=user).prefetch_related("refunds")
+            .order_by("-created_at", "-pk"))
 
 
 @dataclass(frozen=True)

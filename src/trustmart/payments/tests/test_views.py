@@ -11,7 +11,7 @@ from trustmart.accounts.models import User
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_deposit_balance_fen
 from trustmart.payments import services
-from trustmart.payments.models import Payment
+from trustmart.payments.models import Payment, Refund
 
 from .helpers import client_for, state
 
@@ -141,3 +141,23 @@ def test_my_payments_page_lists_only_mine(owner: User, stranger: User, merchant:
     assert mine.payment_no in html and "¥123.00" in html
     assert theirs.payment_no not in html
     assert "No payments yet." in english(make_user("新人")).get("/pay/mine/").content.decode()
+
+
+def test_the_payer_sees_each_refund_and_where_it_stands(owner: User, stranger: User,
+                                                      merchant: Merchant) -> None:
+    payment = services.deposit_payment_create(user=owner, merchant_id=merchant.pk,
+                                              amount_fen=300_00)
+    services.sandbox_complete(user=owner, payment_no=payment.payment_no, outcome="succeeded")
+    Refund.objects.create(payment=payment, amount_fen=100_00, reference="test:1",
+                          reason=Refund.Reason.ORDER_REFUNDED, status=Refund.Status.PROCESSING)
+    Refund.objects.create(payment=payment, amount_fen=50_00, reference="test:2",
+                          reason=Refund.Reason.ORDER_REFUNDED, status=Refund.Status.FAILED)
+    html = english(owner).get(f"/pay/result/{payment.payment_no}/").content.decode()
+    assert 'data-testid="result-refunds"' in html
+    assert "¥100.00" in html and "Refund processing" in html and "On its way back" in html
+    assert "¥50.00" in html and "Refund failed" in html and "our service team" in html
+    body = english(owner).get(f"/api/payments/{payment.payment_no}").json()
+    assert [(r["amount_fen"], r["status"]) for r in body["refunds"]] == [
+        (100_00, "processing"), (50_00, "failed")]
+    assert body["refunded_fen"] == 0  # nothing has reached the payer yet
+    assert english(stranger).get(f"/api/payments/{payment.payment_no}").status_code == 404
