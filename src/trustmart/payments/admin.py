@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from trustmart.accounts.selectors import is_operator
+from trustmart.core.errors import DomainError
 from trustmart.core.money import format_fen
 
 from .models import CallbackLog, Payment, PlatformCertificate, Refund
+from .services import refund_retry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Operators (not only superusers) may look; nobody edits."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_operator(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_operator(request.user)
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -55,10 +68,26 @@ class RefundAdmin(ReadOnlyAdmin):
     search_fields = ("=refund_no", "=payment__payment_no", "reference")
     list_select_related = ("payment",)
     date_hierarchy = "created_at"
+    actions = ("retry",)
 
     @admin.display(description=_("amount"), ordering="amount_fen")
     def amount(self, obj: Refund) -> str:
         return format_fen(obj.amount_fen)
+
+    @admin.action(description=_("Try the selected failed refunds again"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[Refund]) -> None:
+        done = 0
+        for refund in queryset.filter(status=Refund.Status.FAILED):
+            try:
+                refund_retry(user=request.user, refund_no=refund.refund_no)
+            except DomainError as exc:
+                self.message_user(request, f"{refund.refund_no}: {exc.message}",
+                                  messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, ngettext("%(count)s refund is being tried again.",
+                                            "%(count)s refunds are being tried again.",
+                                            done) % {"count": done}, messages.SUCCESS)
 
 
 @admin.register(PlatformCertificate)

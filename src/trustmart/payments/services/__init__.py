@@ -19,6 +19,7 @@ from .refunds import (
     refund_poll,
     refund_record,
     refund_request,
+    refund_retry,
     refunds_issue_pending,
     refunds_poll_processing,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "refund_poll",
     "refund_record",
     "refund_request",
+    "refund_retry",
     "refunds_issue_pending",
     "refunds_poll_processing",
     "sandbox_complete",

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -36,12 +36,18 @@ from django.db.models import F, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from trustmart.core.errors import Conflict, DomainError, invalid
+from trustmart.accounts.selectors import require_operator
+from trustmart.core.errors import Conflict, DomainError, NotFound, invalid
 from trustmart.core.events import publish
 from trustmart.core.jobs import job
 
 from ..models import Payment, Refund
 from ..providers import ProviderError, RefundResult, RefundStatus, get_provider
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from trustmart.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +91,34 @@ def refund_request(*, payment: Payment, amount_fen: int, reason: str, reference:
             return Refund.objects.get(payment=locked, reference=reference)
         refund_no = refund.refund_no
         transaction.on_commit(lambda: _issue_quietly(refund_no), robust=True)
+    return refund
+
+
+def refund_retry(*, user: User | AnonymousUser, refund_no: str) -> Refund:
+    """An operator tries a failed refund again (the provider refused it for a reason that has
+    since gone away, or it was not supported then): back to pending, issued after commit under
+    the same refund number, so the provider still refunds at most once. Only a failed refund,
+    and only while the payment's other refunds leave room for it."""
+    require_operator(user)
+    with transaction.atomic():
+        refund = Refund.objects.filter(refund_no=refund_no).first()
+        if refund is None:
+            raise NotFound(_("This refund does not exist."), code="refund_not_found")
+        payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
+        if refund.status != Refund.Status.FAILED:
+            raise Conflict(_("Only a failed refund can be tried again."),
+                           code="refund_not_failed")
+        asked = (Refund.objects.filter(payment=payment).exclude(status=Refund.Status.FAILED)
+                 .aggregate(total=Sum("amount_fen"))["total"] or 0)
+        if asked + refund.amount_fen > payment.amount_fen:
+            raise Conflict(_("The refund is larger than what is left of the payment."),
+                           code="refund_exceeds_payment")
+        if not Refund.objects.filter(pk=refund.pk, status=Refund.Status.FAILED).update(
+                status=Refund.Status.PENDING, last_error=""):
+            raise Conflict(_("Only a failed refund can be tried again."),
+                           code="refund_not_failed")
+        transaction.on_commit(lambda: _issue_quietly(refund_no), robust=True)
+    refund.refresh_from_db()
     return refund
 
 

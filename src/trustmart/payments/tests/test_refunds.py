@@ -4,12 +4,14 @@ final state reached once whichever path (answer, notification, query) gets there
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
 from django.utils import timezone
 
 from trustmart.accounts.models import User
+from trustmart.core.errors import Conflict, NotFound
 from trustmart.core.models import OutboxEvent
 from trustmart.payments import services
 from trustmart.payments.models import Payment, Refund
@@ -107,3 +109,44 @@ def test_the_jobs_are_registered() -> None:
     assert every["payments.refunds_poll"] == 300
     assert every["payments.refunds_retry"] == 120
     assert every["payments.wechatpay_certificates_refresh"] == 12 * 3600
+
+
+def test_an_operator_tries_a_failed_refund_again_once(
+        refund: Refund, owner: User, operator: User,
+        django_capture_on_commit_callbacks: Any) -> None:
+    assert services.refund_record(refund=refund, result=result(RefundStatus.FAILED, "closed"))
+    with pytest.raises(NotFound):
+        services.refund_retry(user=owner, refund_no=refund.refund_no)  # operators only
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = services.refund_retry(user=operator, refund_no=refund.refund_no)
+    assert retried.status == Refund.Status.PENDING and retried.last_error == ""
+    # Issued after commit through the payment's provider (the sandbox refunds at once).
+    assert seen(refund) == ("succeeded", 200_00, 1)
+    with pytest.raises(Conflict) as exc:
+        services.refund_retry(user=operator, refund_no=refund.refund_no)
+    assert exc.value.code == "refund_not_failed"
+
+
+def test_a_retry_never_refunds_more_than_was_paid(refund: Refund, operator: User) -> None:
+    services.refund_record(refund=refund, result=result(RefundStatus.FAILED, "closed"))
+    services.refund_request(payment=refund.payment, amount_fen=400_00,
+                            reason=Refund.Reason.ORDER_REFUNDED, reference="order:X2:refund")
+    with pytest.raises(Conflict) as exc:
+        services.refund_retry(user=operator, refund_no=refund.refund_no)
+    assert exc.value.code == "refund_exceeds_payment"
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.FAILED
+
+
+def test_the_admin_action_retries_the_selected_failed_refunds(
+        refund: Refund, operator: User, django_capture_on_commit_callbacks: Any) -> None:
+    from django.test import Client
+
+    services.refund_record(refund=refund, result=result(RefundStatus.FAILED, "closed"))
+    client = Client()
+    client.force_login(operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/payments/refund/", {
+            "action": "retry", "_selected_action": [refund.pk]}, follow=True)
+    assert response.status_code == 200
+    assert seen(refund) == ("succeeded", 200_00, 1)
