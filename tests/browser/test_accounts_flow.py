@@ -44,7 +44,7 @@ def test_sign_up_log_in_edit_profile_switch_language(page: Any, shot: Any,
     page.get_by_label("手机号").fill("13912345678")
     page.get_by_label("密码").fill("wrong-password")
     page.get_by_role("button", name="登录").click()
-    assert page.get_by_text("手机号或密码不正确").is_visible()
+    page.get_by_text("手机号或密码不正确").wait_for()  # the refused form comes back
     shot("log-in-refused")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
@@ -78,4 +78,4 @@ def test_sign_up_log_in_edit_profile_switch_language(page: Any, shot: Any,
     shot("me-in-english")
     page.get_by_test_id("language-link").click()
     page.get_by_test_id("lang-zh-hans").click()
-    assert page.locator(".tabbar").get_by_text("首页").is_visible()
+    page.locator(".tabbar").get_by_text("首页").wait_for()
