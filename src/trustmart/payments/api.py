@@ -18,6 +18,7 @@ from pydantic import StrictInt
 
 from trustmart.accounts.auth import token_or_session
 from trustmart.core.idempotency import idempotent
+from trustmart.core.ratelimit import client_ip
 
 from . import selectors, services
 from .models import Payment
@@ -94,7 +95,8 @@ def _start_out(request: HttpRequest, payment: Payment, start: ProviderStart) -> 
 def deposit_create(request: HttpRequest, payload: DepositIn) -> Status[PaymentStartOut]:
     user = request.auth  # type: ignore[attr-defined]
     payment = services.deposit_payment_create(user=user, **payload.dict())
-    start = services.payment_start(user=user, payment_no=payment.payment_no, payment=payment)
+    start = services.payment_start(user=user, payment_no=payment.payment_no, payment=payment,
+                                   client_ip=client_ip(request))
     return Status(201, _start_out(request, payment, start))
 
 
@@ -105,7 +107,8 @@ def checkout_payment_create(request: HttpRequest,
                             payload: CheckoutPaymentIn) -> Status[PaymentStartOut]:
     user = request.auth  # type: ignore[attr-defined]
     payment = services.checkout_payment_create(user=user, **payload.dict())
-    start = services.payment_start(user=user, payment_no=payment.payment_no, payment=payment)
+    start = services.payment_start(user=user, payment_no=payment.payment_no, payment=payment,
+                                   client_ip=client_ip(request))
     return Status(201, _start_out(request, payment, start))
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from trustmart.core.errors import DomainError, NotFound
 from trustmart.core.forms import form_error
 from trustmart.core.money import format_fen
+from trustmart.core.ratelimit import client_ip
 
 from . import selectors, services
 from .forms import DepositForm
@@ -47,7 +48,8 @@ def deposit(request: HttpRequest, merchant_id: int) -> HttpResponse:
                 merchant_id=merchant_id, amount_fen=form.cleaned_data["amount_fen"],
                 return_url=request.path)
             start = services.payment_start(user=request.user,  # type: ignore[arg-type]
-                                           payment_no=payment.payment_no)
+                                           payment_no=payment.payment_no,
+                                           client_ip=client_ip(request))
         except DomainError as exc:
             form_error(form, exc)
         else:
@@ -75,7 +77,8 @@ def checkout_cashier(request: HttpRequest, checkout_no: str) -> HttpResponse:
                 provider=request.POST.get("provider", "") or DEFAULT_PROVIDER,
                 return_url=request.POST.get("return_url", ""))
             start = services.payment_start(user=request.user,  # type: ignore[arg-type]
-                                           payment_no=payment.payment_no)
+                                           payment_no=payment.payment_no,
+                                           client_ip=client_ip(request))
         except DomainError as exc:
             error, status = str(exc.message), exc.status
             cashier = selectors.checkout_cashier(user=request.user, checkout_no=checkout_no)

@@ -146,7 +146,7 @@ class AlipayProvider(PaymentProvider):
         params["sign"] = rsa_keys.sign(self.private_key, request_content(params))
         return params
 
-    def create(self, payment: Payment) -> ProviderStart:
+    def create(self, payment: Payment, *, client_ip: str = "") -> ProviderStart:
         """No network call: the payer's browser takes the signed request to the gateway."""
         params = self.wap_params(payment)
         return ProviderStart(provider=self.name, payment_no=payment.payment_no,

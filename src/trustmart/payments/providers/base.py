@@ -152,9 +152,10 @@ class PaymentProvider(abc.ABC):
         """The configured provider, or None when its settings are missing (it is off)."""
 
     @abc.abstractmethod
-    def create(self, payment: Payment) -> ProviderStart:
+    def create(self, payment: Payment, *, client_ip: str = "") -> ProviderStart:
         """Start ``payment`` at the provider. May call the provider's API over the network,
-        so callers run it outside any database transaction."""
+        so callers run it outside any database transaction. ``client_ip``: the payer's
+        address, which some providers require for their risk checks (WeChat Pay H5)."""
 
     @abc.abstractmethod
     def parse_callback(self, headers: Mapping[str, str], body: bytes, *,

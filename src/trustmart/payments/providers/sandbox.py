@@ -78,7 +78,7 @@ class SandboxProvider(PaymentProvider):
         enabled = getattr(settings, "PAYMENT_SANDBOX_ENABLED", True)
         return cls(secret=secret) if secret and enabled else None
 
-    def create(self, payment: Payment) -> ProviderStart:
+    def create(self, payment: Payment, *, client_ip: str = "") -> ProviderStart:
         """Nothing to call: the cashier is our own page; apps complete through the API."""
         return ProviderStart(
             provider=self.name,

@@ -74,7 +74,7 @@ REFUND_STATES = {"SUCCESS": RefundStatus.SUCCEEDED, "PROCESSING": RefundStatus.P
 # A refund notification's event type → the refund status it must carry.
 REFUND_EVENTS = {"REFUND.SUCCESS": "SUCCESS", "REFUND.ABNORMAL": "ABNORMAL",
                  "REFUND.CLOSED": "CLOSED"}
-# WeChat requires the payer's IP; payment_start does not pass it yet (see docs/payments.md).
+# Only when the caller does not know the payer's address (a script, a test).
 FALLBACK_CLIENT_IP = "127.0.0.1"
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SERIAL_ENTRY = re.compile(r"([A-Za-z0-9_]+):(.+)", re.DOTALL)
@@ -251,10 +251,11 @@ class WechatPayProvider(PaymentProvider):
                 f'signature="{signature}",timestamp="{timestamp}",'
                 f'serial_no="{self.merchant_serial}"')
 
-    def h5_order(self, payment: Payment) -> dict[str, Any]:
-        """The body of ``POST /v3/pay/transactions/h5`` for ``payment``."""
+    def h5_order(self, payment: Payment, *, client_ip: str = "") -> dict[str, Any]:
+        """The body of ``POST /v3/pay/transactions/h5`` for ``payment``, paid from
+        ``client_ip`` (WeChat's risk checks compare it with where the payer opens h5_url)."""
         description = payment.description or str(payment.get_purpose_display())
-        client_ip = getattr(payment, "payer_client_ip", "") or FALLBACK_CLIENT_IP
+        client_ip = client_ip or FALLBACK_CLIENT_IP
         return {
             "appid": self.appid,
             "mchid": self.mchid,
@@ -265,9 +266,9 @@ class WechatPayProvider(PaymentProvider):
             "scene_info": {"payer_client_ip": client_ip, "h5_info": {"type": "Wap"}},
         }
 
-    def create(self, payment: Payment) -> ProviderStart:
+    def create(self, payment: Payment, *, client_ip: str = "") -> ProviderStart:
         """Place the H5 order; the payer continues at the ``h5_url`` WeChat answers with."""
-        data = self.call("POST", H5_PATH, self.h5_order(payment))
+        data = self.call("POST", H5_PATH, self.h5_order(payment, client_ip=client_ip))
         h5_url = data.get("h5_url") if isinstance(data, dict) else None
         if not isinstance(h5_url, str) or not h5_url.startswith("https://"):
             raise ProviderError()

@@ -102,20 +102,21 @@ def deposit_payment_create(*, user: User, merchant_id: int, amount_fen: int,
                           provider=provider, description=merchant.name, return_url=return_url)
 
 
-def payment_start(*, user: User, payment_no: str, payment: Payment | None = None
-                  ) -> ProviderStart:
+def payment_start(*, user: User, payment_no: str, payment: Payment | None = None,
+                  client_ip: str = "") -> ProviderStart:
     """How the payer continues at the provider. Runs outside any transaction on purpose: a
     real provider is called over the network here.
 
     ``payment``: the row the caller has just created or reused for this payer, so it need not
-    be read again; anything else (another number, another payer) is read and checked."""
+    be read again; anything else (another number, another payer) is read and checked.
+    ``client_ip``: the payer's address, passed to the provider (WeChat Pay requires it)."""
     if (payment is None or payment.payment_no != payment_no or user.pk is None
             or payment.payer_id != user.pk):
         payment = payment_for_payer(user=user, payment_no=payment_no)
     if payment.status != Payment.Status.CREATED:
         raise Conflict(_("This payment is already finished. Start a new one to pay again."),
                        code="payment_closed")
-    return get_provider(payment.provider).create(payment)
+    return get_provider(payment.provider).create(payment, client_ip=client_ip)
 
 
 def sandbox_complete(*, user: User, payment_no: str, outcome: str) -> CallbackResult:

@@ -7,7 +7,7 @@ import base64
 import json
 import re
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -343,3 +343,22 @@ def test_end_to_end_a_wechat_notification_pays_the_deposit(
     assert payment.provider_txn_id == "4200000001"
     assert Journal.objects.filter(reference=f"payment:{payment.payment_no}").count() == 1
     assert [outcome for outcome, _ in logs()] == ["rejected", "applied"]
+
+
+@pytest.mark.django_db
+def test_the_h5_order_carries_the_payers_address(
+        wechat: WechatPayProvider, owner: User, merchant: Merchant,
+        merchant_key: rsa.RSAPrivateKey, platform_key: rsa.RSAPrivateKey,
+        api_client_for: Callable[[User], Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeChat's risk checks compare payer_client_ip with where h5_url is opened: the API
+    passes the address the request came from."""
+    fake = FakeWechat(merchant_key, platform_key)
+    wechat.transport = fake
+    monkeypatch.setattr(WechatPayProvider, "from_settings", classmethod(lambda cls: wechat))
+    response = api_client_for(owner).post(
+        "/api/payments/deposits", {"merchant_id": merchant.pk, "amount_fen": 1_000_00,
+                                   "provider": "wechatpay"},
+        content_type="application/json", REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 201, response.content
+    [(_method, _path, order)] = fake.requests
+    assert order["scene_info"]["payer_client_ip"] == "203.0.113.7"
