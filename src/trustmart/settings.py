@@ -290,6 +290,9 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Behind a reverse proxy that sets X-Forwarded-For, the client's address is its first hop (rate
+# limits, the payer's address sent to WeChat Pay). Off: REMOTE_ADDR, which a client cannot forge.
+TRUSTMART_TRUST_X_FORWARDED_FOR = env_bool("TRUSTMART_TRUST_X_FORWARDED_FOR", False)
 
 LOGGING = {
     "version": 1,
