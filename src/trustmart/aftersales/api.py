@@ -20,6 +20,10 @@ from ninja.responses import Status
 from trustmart.accounts.auth import token_or_session
 from trustmart.accounts.models import User
 from trustmart.core.idempotency import idempotent
+from trustmart.core.ratelimit import client_ip
+from trustmart.payments.api import PaymentStartOut
+from trustmart.payments.providers import DEFAULT_PROVIDER
+from trustmart.payments.services import payment_start
 
 from . import selectors, services
 from .models import Case, CaseEvent, CaseImage, CaseMessage, MerchantDebt
@@ -297,6 +301,29 @@ def merchant_debts(request: HttpRequest, merchant_id: int, open_only: bool = Fal
                    ) -> list[MerchantDebt]:
     return list(selectors.debts_of_merchant(user=_me(request), merchant_id=merchant_id,
                                             open_only=open_only))
+
+
+class DebtPayIn(Schema):
+    provider: str = DEFAULT_PROVIDER
+    return_url: str = ""
+
+
+@router.post("/merchant/{int:merchant_id}/debts/pay", response={201: PaymentStartOut},
+             auth=token_or_session,
+             summary="Pay what is left of the debts with money from outside; open pay_url")
+def merchant_debts_pay(request: HttpRequest, merchant_id: int,
+                       payload: DebtPayIn) -> Status[PaymentStartOut]:
+    user = _me(request)
+    payment = services.debt_payment_create(user=user, merchant_id=merchant_id,
+                                           provider=payload.provider,
+                                           return_url=payload.return_url)
+    assert isinstance(user, User)
+    start = payment_start(user=user, payment_no=payment.payment_no, payment=payment,
+                          client_ip=client_ip(request))
+    return Status(201, PaymentStartOut(
+        payment_no=payment.payment_no, amount_fen=payment.amount_fen, status=payment.status,
+        provider=payment.provider, app_params=start.app_params,
+        pay_url=request.build_absolute_uri(start.redirect_url) if start.redirect_url else ""))
 
 
 @router.post("/merchant/{int:merchant_id}/debts/repay", response=RepayOut,

@@ -260,6 +260,7 @@ class DebtRepayment(models.Model):
     class Source(models.TextChoices):
         SETTLEMENT = "settlement", _("From an order's settlement")
         MERCHANT = "merchant", _("Repaid by the merchant")
+        PAYMENT = "payment", _("Paid by the merchant")
 
     debt = models.ForeignKey(MerchantDebt, on_delete=models.PROTECT, related_name="repayments")
     amount_fen = models.BigIntegerField()

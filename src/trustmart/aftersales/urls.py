@@ -13,6 +13,7 @@ urlpatterns = [
     path("case-images/<int:image_id>/", views.case_image, name="image"),
     path("merchant/cases/", views.merchant_cases, name="merchant_cases"),
     path("merchant/debts/repay/", views.merchant_debts_repay, name="merchant_debts_repay"),
+    path("merchant/debts/pay/", views.merchant_debts_pay, name="merchant_debts_pay"),
     path("ops/cases/", views.ops_cases, name="ops_cases"),
     # Evidence lives under MEDIA_ROOT but is never served from the public media URL.
     re_path(rf"^{settings.MEDIA_URL.strip('/')}/aftersales/(?P<path>.*)$", views.media_blocked),

@@ -22,8 +22,11 @@ from django.views.decorators.http import require_POST
 from trustmart.core.errors import DomainError, NotFound
 from trustmart.core.forms import form_error
 from trustmart.core.money import format_fen, parse_yuan
+from trustmart.core.ratelimit import client_ip
 from trustmart.logistics.carriers import CARRIER_CHOICES
 from trustmart.orders.selectors import order_for_buyer
+from trustmart.payments.providers import DEFAULT_PROVIDER, available_providers
+from trustmart.payments.services import payment_start
 
 from . import selectors, services
 from .forms import OpenCaseForm
@@ -240,7 +243,8 @@ def merchant_cases(request: HttpRequest) -> HttpResponse:
         "debt_total": sum(d.outstanding_fen for d in debts),
         "payable_fen": (selectors.merchant_payable_available_fen(merchant_id=merchant_id)
                         if debts else 0),
-        "repay_request_id": uuid.uuid4().hex})
+        "repay_request_id": uuid.uuid4().hex,
+        "providers": available_providers() if debts else []})
 
 
 @login_required
@@ -262,6 +266,28 @@ def merchant_debts_repay(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Repaid %(amount)s to the guarantee fund.")
                              % {"amount": format_fen(repaid)})
     return redirect(f"{reverse('aftersales:merchant_cases')}?merchant={merchant_id}")
+
+
+@login_required
+@require_POST
+def merchant_debts_pay(request: HttpRequest) -> HttpResponse:
+    """The merchant pays what is left of its debts from outside (WeChat Pay, Alipay, sandbox)."""
+    merchant_id = _int(request.POST.get("merchant")) or 0
+    back = f"{reverse('aftersales:merchant_cases')}?merchant={merchant_id}"
+    try:
+        payment = services.debt_payment_create(
+            user=request.user, merchant_id=merchant_id,
+            provider=request.POST.get("provider", "") or DEFAULT_PROVIDER, return_url=back)
+        start = payment_start(user=request.user,  # type: ignore[arg-type]
+                              payment_no=payment.payment_no, payment=payment,
+                              client_ip=client_ip(request))
+    except NotFound:
+        return _not_found(request)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect(back)
+    return redirect(start.redirect_url
+                    or reverse("payments:result", args=[payment.payment_no]))
 
 
 # --- operators ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ class Payment(models.Model):
     class Purpose(models.TextChoices):
         DEPOSIT = "deposit", _("Guarantee deposit")
         CHECKOUT = "checkout", _("Order payment")
+        MERCHANT_DEBT = "merchant_debt", _("Repayment to the guarantee fund")
 
     class Status(models.TextChoices):
         CREATED = "created", _("Waiting for payment")

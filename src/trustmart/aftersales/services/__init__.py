@@ -21,7 +21,12 @@ from .cases import (
     kinds_for_order,
 )
 from .compensation import compensation_amount_fen, compensation_reference, pay_compensation
-from .debts import debt_repay, debt_withdrawal_check, debts_repay_for_settlement
+from .debts import (
+    debt_payment_create,
+    debt_repay,
+    debt_withdrawal_check,
+    debts_repay_for_settlement,
+)
 
 __all__ = [
     "KINDS_BY_ORDER_STATUS",
@@ -41,6 +46,7 @@ __all__ = [
     "cases_due_sweep",
     "compensation_amount_fen",
     "compensation_reference",
+    "debt_payment_create",
     "debt_repay",
     "debt_withdrawal_check",
     "debts_repay_for_settlement",

@@ -2,17 +2,18 @@
 
 A debt is repaid from the merchant's payable (the money the platform owes it for settled
 orders): one ledger journal ``merchant_payable → guarantee_fund``, spread over the merchant's
-open debts oldest first, each part recorded as a ``DebtRepayment`` on its debt. (Payments has no
-purpose for paying a debt from outside, and adding one means changing the payments app; the
-payable is the money the merchant already has with us.)
+open debts oldest first, each part recorded as a ``DebtRepayment`` on its debt.
 
-Two ways in:
+Three ways in:
 
 * ``debts_repay_for_settlement``, on ``order.settled``: the payable first repays open debts.
   Reference ``debt:settle:<order no>``: one repayment per settlement, however often the event
   is delivered.
 * ``debt_repay``: the merchant repays now, from the case console or the API. Reference
   ``debt:repay:<merchant>:<request id>``, so a double-submitted form repays once.
+* ``debt_payment_create``: the merchant pays with money from outside (a payment of purpose
+  ``merchant_debt``); on success the money comes in to the payable and repays from there
+  (``debt_payment_succeeded``, reference ``debt:pay:<payment no>``).
 
 While a debt is open the merchant cannot withdraw its payable (``debt_withdrawal_check``,
 registered with ``orders.settlement.withdrawal_check``).
@@ -42,6 +43,10 @@ from trustmart.core.money import format_fen
 from trustmart.ledger.models import Account, Journal, Purpose
 from trustmart.ledger.services import Leg, account_get_or_create, post
 from trustmart.merchants.selectors import merchant_for_staff
+from trustmart.payments.models import Payment
+from trustmart.payments.providers import DEFAULT_PROVIDER
+from trustmart.payments.services import ledger_reference as payment_ledger_reference
+from trustmart.payments.services import payment_create, purpose_handler
 
 from ..models import DebtRepayment, MerchantDebt
 
@@ -151,9 +156,61 @@ def debt_repay(*, user: User | AnonymousUser, merchant_id: int, amount_fen: int 
 
 def debt_withdrawal_check(*, merchant_id: int) -> None:
     """Refuse a payable withdrawal while the merchant owes the guarantee fund."""
-    owed = MerchantDebt.objects.filter(merchant_id=merchant_id, repaid_at__isnull=True).aggregate(
-        amount=Sum("amount_fen"), repaid=Sum("repaid_fen"))
-    left = int(owed["amount"] or 0) - int(owed["repaid"] or 0)
+    left = _owed_fen(merchant_id)
     if left > 0:
         raise Conflict(_("Repay the %(amount)s you owe the guarantee fund before withdrawing.")
                        % {"amount": format_fen(left)}, code="debt_open")
+
+
+# --- paying a debt from outside (WeChat Pay, Alipay, the sandbox) ------------------------------
+def debt_payment_reference(merchant_id: int) -> str:
+    return f"merchant:{merchant_id}"
+
+
+def debt_payment_create(*, user: User | AnonymousUser, merchant_id: int,
+                        provider: str = DEFAULT_PROVIDER, return_url: str = "") -> Payment:
+    """The merchant's staff pay what is left of its debts with money from outside: a payment
+    for exactly that amount, which the payer then completes at the provider
+    (``payments.services.payment_start``). Refused (``no_open_debt``) when nothing is owed."""
+    merchant = merchant_for_staff(user=user, merchant_id=merchant_id)
+    assert isinstance(user, User)
+    owed = _owed_fen(merchant.pk)
+    if owed <= 0:
+        raise Conflict(_("There is no open debt to repay."), code="no_open_debt")
+    return payment_create(payer=user, purpose=Payment.Purpose.MERCHANT_DEBT,
+                          reference=debt_payment_reference(merchant.pk), amount_fen=owed,
+                          provider=provider, description=merchant.name, return_url=return_url)
+
+
+def _owed_fen(merchant_id: int) -> int:
+    owed = MerchantDebt.objects.filter(merchant_id=merchant_id, repaid_at__isnull=True).aggregate(
+        amount=Sum("amount_fen"), repaid=Sum("repaid_fen"))
+    return int(owed["amount"] or 0) - int(owed["repaid"] or 0)
+
+
+@purpose_handler(Payment.Purpose.MERCHANT_DEBT, reference=payment_ledger_reference)
+def debt_payment_succeeded(payment: Payment) -> str:
+    """Inside the payment's success transaction: the money comes in to the merchant's payable
+    (``external_payment_source → merchant_payable``, reference ``payment:<no>``) and repays its
+    open debts from there, oldest first (``debt:pay:<payment no>``). Whatever the debts no
+    longer need (the payable repaid them meanwhile as orders settled) stays in the payable,
+    the merchant's own money, to withdraw."""
+    kind, _sep, pk = payment.reference.partition(":")
+    if kind != "merchant" or not pk.isdigit():
+        raise Conflict(_("This payment does not name a merchant."),
+                       code="bad_payment_reference")
+    merchant_id = int(pk)
+    payable_id, fund_id = _accounts(merchant_id)
+    source_id = account_get_or_create(owner_type="platform", owner_id=None,
+                                      purpose=Purpose.EXTERNAL_PAYMENT_SOURCE).pk
+    # Every account either journal touches, locked first and in primary-key order.
+    list(Account.objects.select_for_update().filter(
+        pk__in=sorted({payable_id, fund_id, source_id})).order_by("pk"))
+    reference = payment_ledger_reference(payment)
+    post(entries=[Leg.debit(source_id, payment.amount_fen),
+                  Leg.credit(payable_id, payment.amount_fen)],
+         kind="payment.merchant_debt", reference=reference,
+         memo=f"merchant {merchant_id} pays its debt via {payment.provider}")
+    _repay(merchant_id=merchant_id, reference=f"debt:pay:{payment.payment_no}",
+           source=DebtRepayment.Source.PAYMENT, amount_fen=payment.amount_fen, strict=False)
+    return reference

@@ -239,3 +239,47 @@ def test_no_payable_withdrawal_while_a_debt_is_open(
     merchant_withdrawal_create(user=seller, merchant_id=merchant.pk, amount_fen=50_000)
     assert payable(merchant) == 0
     assert ledger_check() == []
+
+
+def test_the_merchant_pays_its_debts_from_outside_and_a_surplus_stays_in_the_payable(
+        two_debts: tuple[MerchantDebt, MerchantDebt], merchant: Merchant, seller: User,
+        other_seller: User) -> None:
+    from trustmart.payments import services as payments
+
+    with pytest.raises(NotFound):
+        services.debt_payment_create(user=other_seller, merchant_id=merchant.pk)
+    payment = services.debt_payment_create(user=seller, merchant_id=merchant.pk)
+    assert payment.amount_fen == 2 * TEN_X and payment.purpose == "merchant_debt"
+    # Before it is paid, a settlement repays part of the first debt from the payable.
+    credit_payable(merchant, 500)
+    services.debts_repay_for_settlement(merchant_id=merchant.pk, order_no="O-settled")
+    payments.sandbox_complete(user=seller, payment_no=payment.payment_no, outcome="succeeded")
+    assert not MerchantDebt.objects.filter(repaid_at__isnull=True).exists()
+    assert fund() == 0  # the fund has back all it advanced
+    assert payable(merchant) == 500  # what the debts no longer needed is the merchant's
+    sources = sorted(DebtRepayment.objects.values_list("source", flat=True))
+    assert sources == ["payment", "payment", "settlement"]
+    assert Journal.objects.filter(reference=f"payment:{payment.payment_no}").count() == 1
+    assert ledger_check() == []
+    with pytest.raises(Conflict) as exc:
+        services.debt_payment_create(user=seller, merchant_id=merchant.pk)
+    assert exc.value.code == "no_open_debt"
+
+
+def test_paying_the_debts_on_the_page_and_through_the_api(
+        two_debts: tuple[MerchantDebt, MerchantDebt], merchant: Merchant, seller: User,
+        other_seller: User, api_client_for: Callable[[User], Client]) -> None:
+    page = Client()
+    page.force_login(seller)
+    html = page.get("/merchant/cases/").content.decode()
+    assert 'data-testid="debt-pay-form"' in html and 'data-testid="debt-pay-sandbox"' in html
+    started = page.post("/merchant/debts/pay/", {"merchant": merchant.pk, "provider": "sandbox"})
+    assert started.status_code == 302 and started["Location"].startswith("/pay/sandbox/")
+    url = f"/api/aftersales/merchant/{merchant.pk}/debts/pay"
+    assert api_client_for(other_seller).post(url, {}, content_type="application/json"
+                                             ).status_code == 404
+    answer = api_client_for(seller).post(url, {}, content_type="application/json")
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert body["amount_fen"] == 2 * TEN_X and body["provider"] == "sandbox"
+    assert body["pay_url"].endswith(f"/pay/sandbox/{body['payment_no']}/")
