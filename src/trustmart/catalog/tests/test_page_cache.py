@@ -146,3 +146,26 @@ def test_each_viewer_keeps_their_own_parts(live: Product, user: User,
     assert CART_COUNT.findall(_page(theirs_client, live)) == ["1"]
     assert CART_COUNT.findall(_page(_client(user), live)) == ["2"]
     assert "Share and earn" not in _page(_client(), live)
+
+
+def test_visitors_share_the_page_but_not_the_csrf_token(live: Product) -> None:
+    first, second = _client(enforce_csrf_checks=True), _client(enforce_csrf_checks=True)
+    _page(first, live)  # fills the visitors' page
+    html = _page(second, live)
+    tokens = set(re.findall(r'csrfmiddlewaretoken" value="([^"]+)"', html))
+    tokens |= set(re.findall(r'"X-CSRFToken": "([^"]+)"', html))
+    assert len(tokens) == 1 and "csrftoken" in second.cookies
+    # The token is this visitor's own: a form posted with it passes the CSRF check.
+    answer = second.post("/login/", {"mobile": "13800009999", "password": "wrong",
+                                     "csrfmiddlewaretoken": tokens.pop()})
+    assert answer.status_code != 403
+    rejected = second.post("/login/", {"mobile": "13800009999", "password": "wrong",
+                                       "csrfmiddlewaretoken": "x" * 64})
+    assert rejected.status_code == 403
+
+
+def test_a_store_link_keeps_its_store(live: Product) -> None:
+    _page(_client(), live)
+    html = _client().get(f"/p/{live.pk}/?store=7").content.decode()
+    assert '<input type="hidden" name="store_id" value="7">' in html
+    assert 'name="store_id"' not in _page(_client(), live)
