@@ -169,3 +169,8 @@ def test_a_store_link_keeps_its_store(live: Product) -> None:
     html = _client().get(f"/p/{live.pk}/?store=7").content.decode()
     assert '<input type="hidden" name="store_id" value="7">' in html
     assert 'name="store_id"' not in _page(_client(), live)
+
+
+def test_unknown_and_impossible_ids_are_404(live: Product) -> None:
+    for product_id in (live.pk + 1000, 2**63, 10**30):
+        assert _client().get(f"/p/{product_id}/").status_code == 404
