@@ -7,7 +7,9 @@ through the catalog's own services in a child process with the server's settings
 benchmark's temporary database (a fresh PostgreSQL database when ``DATABASE_URL`` names one,
 dropped afterwards). The baseline is hello's constant view on the same server in the same run,
 interleaved round by round, so ``ratio`` (page / bare) is the share of Django's own throughput
-that is left once the page reads its 6 queries and renders its template.
+that is left for the page. The page is cached (docs/catalog.md, "Product page cache"): the
+check that the first answer is right fills the cache, so the rounds measure the steady state of
+a popular page, one visibility query and the cached page per request.
 """
 
 from __future__ import annotations

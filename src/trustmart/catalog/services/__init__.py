@@ -3,7 +3,9 @@
 ``products``: create and edit. ``skus``: spec options, SKUs, prices and stock (including
 ``sku_stock_take``/``sku_stock_return`` for orders). ``media``: images and certificates.
 ``batches``: production batches. ``review``: submit, operator decisions, revisions, commission
-bounds. ``revisions``: how changes to a live product wait for review. Import from here:
+bounds. ``revisions``: how changes to a live product wait for review. ``page_cache``: telling
+the product page's cache that a page changed (every write above that a buyer sees calls it;
+the reviews app calls it too). Import from here:
 ``from trustmart.catalog.services import product_create``.
 """
 
@@ -17,6 +19,7 @@ from .media import (
     product_image_delete,
     product_images_reorder,
 )
+from .page_cache import merchant_pages_changed, product_page_changed
 from .products import UNSET, product_create, product_update
 from .review import (
     TRANSITIONS,
@@ -53,12 +56,14 @@ __all__ = [
     "certificate_delete",
     "clean_description",
     "commission_bounds_set",
+    "merchant_pages_changed",
     "product_approve",
     "product_create",
     "product_image_add",
     "product_image_add_bytes",
     "product_image_delete",
     "product_images_reorder",
+    "product_page_changed",
     "product_reject",
     "product_skus_define",
     "product_submit",

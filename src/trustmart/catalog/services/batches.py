@@ -19,6 +19,7 @@ from trustmart.core.errors import NotFound, invalid
 
 from ..models import Batch
 from ._common import product_for_staff_write
+from .page_cache import product_page_changed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -52,6 +53,7 @@ def batch_add(*, user: User | AnonymousUser, product_id: int, batch_no: str,
                       code="invalid_quantity")
     with transaction.atomic():
         product = product_for_staff_write(user=user, product_id=product_id)
+        product_page_changed(product.pk)
         try:
             with transaction.atomic():
                 return Batch.objects.create(
@@ -75,4 +77,5 @@ def batch_delete(*, user: User | AnonymousUser, batch_id: int) -> int:
         except NotFound as exc:
             raise NotFound(_("This batch does not exist."), code="batch_not_found") from exc
         Batch.objects.filter(pk=batch_id).delete()
+        product_page_changed(product_id)
     return product_id

@@ -26,6 +26,7 @@ from trustmart.core.errors import InvalidInput, NotFound, invalid
 
 from ..models import Certificate, Product, ProductImage
 from ._common import product_for_staff_write, require_content_editable
+from .page_cache import product_page_changed
 from .revisions import delete_attachments, revision_merge, wanted_attachment_ids
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ def product_image_add_bytes(*, user: User | AnonymousUser, product_id: int,
     with transaction.atomic():
         product = product_for_staff_write(user=user, product_id=product_id, lock=True)
         require_content_editable(product)
+        product_page_changed(product.pk)
         live = product.status == Product.Status.LIVE
         wanted = wanted_attachment_ids(product, "images")
         if len(wanted) >= MAX_IMAGES:
@@ -109,6 +111,7 @@ def product_images_reorder(*, user: User | AnonymousUser, product_id: int,
     with transaction.atomic():
         product = product_for_staff_write(user=user, product_id=product_id, lock=True)
         require_content_editable(product)
+        product_page_changed(product.pk)
         wanted = wanted_attachment_ids(product, "images")
         if sorted(image_ids) != sorted(wanted) or len(set(image_ids)) != len(image_ids):
             raise invalid("image_ids", _("List every image of the product exactly once."),
@@ -134,6 +137,7 @@ def product_image_delete(*, user: User | AnonymousUser, image_id: int) -> int:
         except NotFound as exc:
             raise NotFound(_("This image does not exist."), code="image_not_found") from exc
         require_content_editable(product)
+        product_page_changed(product.pk)
         image = ProductImage.objects.get(pk=image_id)
         if product.status != Product.Status.LIVE:
             delete_attachments([image])
@@ -173,6 +177,7 @@ def certificate_add(*, user: User | AnonymousUser, product_id: int, name: str,
     with transaction.atomic():
         product = product_for_staff_write(user=user, product_id=product_id, lock=True)
         require_content_editable(product)
+        product_page_changed(product.pk)
         live = product.status == Product.Status.LIVE
         wanted = wanted_attachment_ids(product, "certificates")
         if len(wanted) >= MAX_CERTIFICATES:
@@ -201,6 +206,7 @@ def certificate_delete(*, user: User | AnonymousUser, certificate_id: int) -> in
             raise NotFound(_("This certificate does not exist."),
                            code="certificate_not_found") from exc
         require_content_editable(product)
+        product_page_changed(product.pk)
         certificate = Certificate.objects.get(pk=certificate_id)
         if product.status != Product.Status.LIVE:
             delete_attachments([certificate])

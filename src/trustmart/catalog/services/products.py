@@ -27,6 +27,7 @@ from ._common import (
     require_content_editable,
     search_reindex,
 )
+from .page_cache import product_page_changed
 from .revisions import CONTENT_FIELDS, SEARCH_FIELDS, pending_revision, revision_merge
 from .skus import SkuInput, SpecOptionInput, skus_define
 
@@ -175,6 +176,7 @@ def product_update(*, user: User | AnonymousUser, product_id: int, name: str = U
         _content_change(product=product, user=user, content=content, category=category)
         if immediate:
             Product.objects.filter(pk=product.pk).update(**immediate)
+        product_page_changed(product.pk)
     product.refresh_from_db()
     return product
 

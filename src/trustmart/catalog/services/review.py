@@ -27,6 +27,7 @@ from ._common import (
     search_reindex,
     transition,
 )
+from .page_cache import product_page_changed
 from .revisions import (
     ATTACHMENTS,
     CONTENT_FIELDS,
@@ -67,6 +68,7 @@ def product_submit(*, user: User | AnonymousUser, product_id: int) -> Product:
             raise _incomplete(missing)
         sources, target = TRANSITIONS["submit"]
         transition(product_id=product.pk, sources=sources, target=target, review_reason="")
+        product_page_changed(product.pk)
     product.refresh_from_db()
     return product
 
@@ -91,6 +93,7 @@ def _decide(*, operator: User, product_id: int, action: str, decision: str, reas
         sources, target = TRANSITIONS[action]
         transition(product_id=product.pk, sources=sources, target=target,
                    review_reason=reason, **fields)
+        product_page_changed(product.pk)
         if action == "take_down":
             _revision_close(product, status=ProductRevision.Status.WITHDRAWN)
         ProductReview.objects.create(product=product, operator=operator, decision=decision,
@@ -172,6 +175,7 @@ def revision_approve(*, operator: User, revision_id: int, reason: str = "") -> P
             if key in changes:
                 attachments_apply(product, key, [int(i) for i in changes[key]])
         _revision_close(product, status=ProductRevision.Status.APPROVED)
+        product_page_changed(product.pk)
         ProductReview.objects.create(product=product, revision=revision, operator=operator,
                                      decision=Decision.APPROVE, reason=reason)
         if SEARCH_FIELDS & set(content):

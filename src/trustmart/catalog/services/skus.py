@@ -22,6 +22,7 @@ from trustmart.core.errors import Conflict, NotFound, invalid
 
 from ..models import Product, Sku, SpecOption
 from ._common import product_for_staff_write, product_price_refresh
+from .page_cache import product_page_changed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -191,6 +192,7 @@ def skus_define(*, product: Product, options: Sequence[SpecOptionInput],
     Sku.objects.bulk_create(to_create)
     Sku.objects.filter(pk__in=[s.pk for s in existing.values()]).update(is_active=False)
     product_price_refresh(product.pk)
+    product_page_changed(product.pk)
     return result
 
 
@@ -242,6 +244,7 @@ def sku_update(*, user: User | AnonymousUser, sku_id: int, price_fen: int | None
         if fields:
             sku.save(update_fields=fields)
             product_price_refresh(sku.product_id)
+            product_page_changed(sku.product_id)
     return sku
 
 
@@ -251,6 +254,7 @@ def sku_stock_set(*, user: User | AnonymousUser, sku_id: int, stock: int) -> Sku
     with transaction.atomic():
         sku = _sku_for_staff(user=user, sku_id=sku_id)
         Sku.objects.filter(pk=sku.pk).update(stock=stock)
+        product_page_changed(sku.product_id)
         sku.refresh_from_db(fields=["stock"])
     return sku
 
@@ -266,6 +270,7 @@ def sku_stock_adjust(*, user: User | AnonymousUser, sku_id: int, delta: int) -> 
         if not changed:
             raise Conflict(_("Not enough stock to remove that many."),
                            code="stock_insufficient")
+        product_page_changed(sku.product_id)
         sku.refresh_from_db(fields=["stock"])
     return sku
 

@@ -1,4 +1,5 @@
-"""The product page's SQL queries are few and do not grow with SKUs, images or batches."""
+"""The product page's SQL queries are few and do not grow with SKUs, images or batches; from
+the page cache it costs one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from trustmart.accounts.models import User
@@ -23,7 +24,12 @@ PRODUCT_PAGE_QUERIES = 6
 PRODUCT_HTML_QUERIES = PRODUCT_PAGE_QUERIES + 2
 # Logged in: the user, read by the authentication middleware (sessions come from the cache),
 # and the number of items in their cart for the tab bar's badge.
-PRODUCT_PAGE_QUERIES_LOGGED_IN = PRODUCT_HTML_QUERIES + 2
+LOGGED_IN_QUERIES = 2
+PRODUCT_PAGE_QUERIES_LOGGED_IN = PRODUCT_HTML_QUERIES + LOGGED_IN_QUERIES
+# With the page cache: the visibility check (which also reads the merchant card's fingerprint
+# for the key) always; the product and review queries only on a miss.
+PRODUCT_PAGE_CACHE_HIT = 1
+PRODUCT_PAGE_CACHE_MISS = PRODUCT_PAGE_CACHE_HIT + PRODUCT_HTML_QUERIES
 
 
 def _grow(product: Product, n: int) -> None:
@@ -40,6 +46,7 @@ def _grow(product: Product, n: int) -> None:
                                    file="certificates/x.pdf")
 
 
+@override_settings(PRODUCT_PAGE_CACHE_SECONDS=0)
 def test_product_page_query_count_is_constant(
         live: Product, seller: User, django_assert_num_queries: Callable[..., Any]) -> None:
     client = Client()
@@ -57,6 +64,7 @@ def test_product_page_query_count_is_constant(
     assert all(f"<td>X{live.pk}-{i}</td>" in html for i in range(6))  # every batch listed
 
 
+@override_settings(PRODUCT_PAGE_CACHE_SECONDS=0)
 def test_logged_in_product_page_adds_only_the_user(
         live: Product, user: User, django_assert_num_queries: Callable[..., Any]) -> None:
     client = Client()
@@ -72,3 +80,28 @@ def test_api_detail_uses_the_same_queries(
     client = Client()
     with django_assert_num_queries(PRODUCT_PAGE_QUERIES):
         assert client.get(f"/api/catalog/products/{live.pk}").status_code == 200
+
+
+def test_cached_product_page_costs_one_query(
+        live: Product, seller: User, django_assert_num_queries: Callable[..., Any]) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.get("/p/999999/")  # warm: sessions, content types, translations (a 404)
+    with django_assert_num_queries(PRODUCT_PAGE_CACHE_MISS):
+        first = client.get(f"/p/{live.pk}/")
+    with django_assert_num_queries(PRODUCT_PAGE_CACHE_HIT):
+        again = client.get(f"/p/{live.pk}/")
+    assert first.status_code == again.status_code == 200
+    services.product_update(user=seller, product_id=live.pk, purchase_limit=5)
+    with django_assert_num_queries(PRODUCT_PAGE_CACHE_MISS):
+        assert "At most 5 per order." in client.get(f"/p/{live.pk}/").content.decode()
+    with django_assert_num_queries(PRODUCT_PAGE_CACHE_HIT):
+        assert client.get(f"/p/{live.pk}/").status_code == 200
+
+
+def test_cached_product_page_logged_in_adds_only_the_user(
+        live: Product, user: User, django_assert_num_queries: Callable[..., Any]) -> None:
+    client = Client()
+    client.force_login(user)
+    client.get(f"/p/{live.pk}/")
+    with django_assert_num_queries(PRODUCT_PAGE_CACHE_HIT + LOGGED_IN_QUERIES):
+        assert client.get(f"/p/{live.pk}/").status_code == 200

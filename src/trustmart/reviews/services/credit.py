@@ -18,6 +18,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
+from trustmart.catalog.services import merchant_pages_changed
+
 from ..levels import level_for
 from ..models import CreditFact, CreditRecord, Rating, Review, SubjectType
 
@@ -54,6 +56,8 @@ def _save(record: CreditRecord) -> CreditRecord:
     record.points = _points(record)
     record.level = level_for(record.points)
     record.save()
+    if record.subject_type == SubjectType.MERCHANT:  # its badge is on its product pages
+        merchant_pages_changed(record.subject_id)
     return record
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.models import User
 from trustmart.accounts.selectors import require_operator
+from trustmart.catalog.services import product_page_changed
 from trustmart.core.errors import Conflict, NotFound, invalid
 from trustmart.core.images import square_jpeg
 from trustmart.merchants.selectors import merchant_for_staff
@@ -141,6 +142,7 @@ def review_create(*, buyer: User, line_id: int, rating: str, description_stars: 
     _save_images(review, data)
     ReviewDue.objects.filter(line=line).delete()
     credit_reviews_refresh_for(review)
+    product_page_changed(review.product_id)
     return review
 
 
@@ -164,6 +166,7 @@ def review_follow_up(*, buyer: User, review_id: int, text: str,
         raise Conflict(_("You have already added a follow-up review."),
                        code="followup_exists")
     _save_images(review, data, followup=True)
+    product_page_changed(review.product_id)
     review.refresh_from_db()
     return review
 
@@ -183,6 +186,7 @@ def review_reply(*, user: User | AnonymousUser, review_id: int, text: str) -> Re
         reply_text=text, reply_at=timezone.now(), reply_by=user)
     if not won:
         raise Conflict(_("This review already has a reply."), code="reply_exists")
+    product_page_changed(review.product_id)
     review.refresh_from_db()
     return review
 
@@ -232,6 +236,7 @@ def review_default_record(*, line_id: int) -> Review | None:
     except IntegrityError:
         return None
     credit_reviews_refresh_for(review)
+    product_page_changed(review.product_id)
     return review
 
 
@@ -255,6 +260,7 @@ def reviews_refund_apply(*, order_no: str) -> int:
         if line_is_refunded(review.line):
             Review.objects.filter(pk=review.pk).update(counts=False)
             credit_reviews_refresh_for(review)
+            product_page_changed(review.product_id)
             changed += 1
     return changed
 
@@ -292,6 +298,7 @@ def review_hide(*, operator: User | AnonymousUser, review_id: int, reason: str) 
     ReviewReport.objects.filter(review=review, status=ReviewReport.Status.OPEN).update(
         status=ReviewReport.Status.UPHELD, handled_at=now, handled_by=staff, note=reason)
     credit_reviews_refresh_for(review)
+    product_page_changed(review.product_id)
     review.refresh_from_db()
     return review
 

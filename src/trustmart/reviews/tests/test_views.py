@@ -90,6 +90,26 @@ def test_product_page_and_filters(buyer: User, order: Order, make_user: Callable
     assert b'data-testid="no-reviews"' in negative.content
 
 
+def test_cached_product_page_shows_review_changes_at_once(buyer: User, order: Order,
+                                                         seller: User, operator: User) -> None:
+    """The product page is cached; reviews, replies, follow-ups and hiding replace it."""
+    product_id = order.lines.get().product_id
+
+    def page() -> str:
+        return Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/p/{product_id}/").content.decode()
+
+    assert "No reviews yet." in page() and "No reviews yet." in page()  # cached
+    review = make_review(buyer, order)
+    shown = page()
+    assert "茶汤清亮" in shown and 'data-testid="positive-rate"' in shown
+    services.review_reply(user=seller, review_id=review.pk, text="感谢好评！")
+    assert "感谢好评！" in page()
+    services.review_follow_up(buyer=buyer, review_id=review.pk, text="喝完一罐，依旧好喝")
+    assert "依旧好喝" in page()
+    services.review_hide(operator=operator, review_id=review.pk, reason="广告")
+    assert "茶汤清亮" not in page() and "No reviews yet." in page()
+
+
 def test_follow_up_page(buyer: User, order: Order) -> None:
     review = make_review(buyer, order)
     client = logged_in(buyer)
