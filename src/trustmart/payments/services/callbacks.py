@@ -98,30 +98,48 @@ def _loggable(headers: dict[str, str], wanted: tuple[str, ...]) -> dict[str, str
     return {k: v for k, v in headers.items() if k not in _NEVER_LOGGED}
 
 
-def _log(*, provider: str, outcome: str, headers: dict[str, str], text: str,
-         detail: str = "", data: CallbackData | None = None) -> None:
+def log_notification(*, provider: str, outcome: str, headers: dict[str, str], text: str,
+                     detail: str = "", kind: str = CallbackLog.Kind.PAYMENT, txn_id: str = "",
+                     payment_no: str = "") -> None:
+    """One ``CallbackLog`` row: what a provider sent and what became of it."""
     CallbackLog.objects.create(
-        provider=provider[:20], outcome=outcome, headers=headers, body=text,
-        detail=detail[:DETAIL_MAX],
-        provider_txn_id=data.provider_txn_id[:64] if data else "",
-        payment_no=data.payment_no[:32] if data else "",
-    )
+        provider=provider[:20], kind=kind, outcome=outcome, headers=headers, body=text,
+        detail=detail[:DETAIL_MAX], provider_txn_id=txn_id[:64], payment_no=payment_no[:32])
 
 
-def _reject(impl: PaymentProvider | None, *, provider: str, headers: dict[str, str], text: str,
-            code: str, detail: str = "", data: CallbackData | None = None) -> CallbackResult:
-    """Log a refused notification in its own transaction; nothing else was changed."""
+def reject_notification(impl: PaymentProvider | None, *, provider: str, headers: dict[str, str],
+                        text: str, code: str, detail: str = "",
+                        kind: str = CallbackLog.Kind.PAYMENT, txn_id: str = "",
+                        payment_no: str = "") -> CallbackResult:
+    """Log a refused notification in its own transaction (nothing else was changed) and say
+    how to answer the provider so that it tries again."""
     message = f"{code}: {detail}" if detail else code
     with transaction.atomic():
-        _log(provider=provider, outcome=LogOutcome.REJECTED, headers=headers, text=text,
-             detail=message, data=data)
+        log_notification(provider=provider, outcome=LogOutcome.REJECTED, headers=headers,
+                         text=text, detail=message, kind=kind, txn_id=txn_id,
+                         payment_no=payment_no)
     if impl is None:
         status, body = 400, {"code": "FAIL", "message": code}
     else:
         status, body = impl.callback_response(accepted=False, message=code)
-    return CallbackResult(outcome=LogOutcome.REJECTED, code=code,
-                          payment_no=data.payment_no if data else "",
+    return CallbackResult(outcome=LogOutcome.REJECTED, code=code, payment_no=payment_no,
                           http_status=status, http_body=body)
+
+
+def _ids(data: CallbackData | None) -> dict[str, str]:
+    return {"txn_id": data.provider_txn_id, "payment_no": data.payment_no} if data else {}
+
+
+def _log(*, provider: str, outcome: str, headers: dict[str, str], text: str,
+         detail: str = "", data: CallbackData | None = None) -> None:
+    log_notification(provider=provider, outcome=outcome, headers=headers, text=text,
+                     detail=detail, **_ids(data))
+
+
+def _reject(impl: PaymentProvider | None, *, provider: str, headers: dict[str, str], text: str,
+            code: str, detail: str = "", data: CallbackData | None = None) -> CallbackResult:
+    return reject_notification(impl, provider=provider, headers=headers, text=text, code=code,
+                               detail=detail, **_ids(data))
 
 
 def _apply(provider: str, data: CallbackData, *, headers: dict[str, str], text: str) -> str:

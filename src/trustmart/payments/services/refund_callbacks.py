@@ -19,7 +19,14 @@ from trustmart.core.errors import DomainError
 
 from ..models import CallbackLog, Refund
 from ..providers import PaymentProvider, RefundNotice, RefundResult, get_provider
-from .callbacks import BODY_LOG_MAX, DETAIL_MAX, CallbackResult, _loggable, _Refused
+from .callbacks import (
+    BODY_LOG_MAX,
+    CallbackResult,
+    _loggable,
+    _Refused,
+    log_notification,
+    reject_notification,
+)
 from .refunds import refund_record
 
 logger = logging.getLogger(__name__)
@@ -88,27 +95,19 @@ def _apply(provider: str, notice: RefundNotice, *, headers: dict[str, str], text
         return LogOutcome.DUPLICATE
 
 
+def _ids(notice: RefundNotice | None) -> dict[str, str]:
+    return ({"txn_id": notice.provider_refund_id, "payment_no": notice.payment_no}
+            if notice else {})
+
+
 def _log(*, provider: str, outcome: str, headers: dict[str, str], text: str,
          detail: str = "", notice: RefundNotice | None = None) -> None:
-    CallbackLog.objects.create(
-        provider=provider[:20], kind=CallbackLog.Kind.REFUND, outcome=outcome,
-        headers=headers, body=text, detail=detail[:DETAIL_MAX],
-        provider_txn_id=notice.provider_refund_id[:64] if notice else "",
-        payment_no=notice.payment_no[:32] if notice else "",
-    )
+    log_notification(provider=provider, kind=CallbackLog.Kind.REFUND, outcome=outcome,
+                     headers=headers, text=text, detail=detail, **_ids(notice))
 
 
 def _reject(impl: PaymentProvider | None, *, provider: str, headers: dict[str, str], text: str,
             code: str, detail: str = "", notice: RefundNotice | None = None) -> CallbackResult:
-    """Log a refused notification in its own transaction; nothing else was changed."""
-    message = f"{code}: {detail}" if detail else code
-    with transaction.atomic():
-        _log(provider=provider, outcome=LogOutcome.REJECTED, headers=headers, text=text,
-             detail=message, notice=notice)
-    if impl is None:
-        status, body = 400, {"code": "FAIL", "message": code}
-    else:
-        status, body = impl.callback_response(accepted=False, message=code)
-    return CallbackResult(outcome=LogOutcome.REJECTED, code=code,
-                          payment_no=notice.payment_no if notice else "",
-                          http_status=status, http_body=body)
+    return reject_notification(impl, provider=provider, kind=CallbackLog.Kind.REFUND,
+                               headers=headers, text=text, code=code, detail=detail,
+                               **_ids(notice))
