@@ -11,9 +11,9 @@ through the purpose's handler in the same transaction. Nothing here calls out ov
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -61,34 +61,54 @@ def callback_handle(*, provider: str, headers: Mapping[str, str], body: bytes
                     ) -> CallbackResult:
     """Handle one notification from ``provider`` (the HTTP endpoint and the sandbox both call
     this). Returns the result; only an unexpected error (a bug, a lost database) raises."""
+    return notification_handle(
+        provider=provider, headers=headers, body=body, kind=CallbackLog.Kind.PAYMENT,
+        parse=lambda impl, lowered: impl.parse_callback(lowered, body), apply=_apply,
+        ids=_ids)
+
+
+Notice = TypeVar("Notice")
+
+
+def notification_handle(*, provider: str, headers: Mapping[str, str], body: bytes, kind: str,
+                        parse: Callable[[PaymentProvider, dict[str, str]], Notice],
+                        apply: Callable[..., str],
+                        ids: Callable[[Notice | None], dict[str, str]]) -> CallbackResult:
+    """The order of trust every provider notification goes through (payments and refunds):
+    the provider, then ``parse`` (signature, freshness, fields: no database), then ``apply``
+    (``apply(provider_name, notice, headers=, text=)``, which raises ``_Refused`` or a
+    ``DomainError`` to refuse). Every notification, good or bad, is logged as ``kind``."""
     lowered = {str(k).lower(): str(v) for k, v in headers.items()}
     text = body.decode("utf-8", errors="replace")[:BODY_LOG_MAX]
     try:
         impl = get_provider(provider)
     except DomainError:
-        return _reject(None, provider=provider, headers=_loggable(lowered, ()), text=text,
-                       code="unknown_provider")
+        return reject_notification(None, provider=provider, headers=_loggable(lowered, ()),
+                                   text=text, kind=kind, code="unknown_provider")
     logged = _loggable(lowered, impl.logged_headers)
     try:
-        data = impl.parse_callback(lowered, body)
+        notice = parse(impl, lowered)
     except DomainError as exc:
-        return _reject(impl, provider=impl.name, headers=logged, text=text, code=exc.code,
-                       detail=str(exc.message))
+        return reject_notification(impl, provider=impl.name, headers=logged, text=text,
+                                   kind=kind, code=exc.code, detail=str(exc.message))
     try:
-        outcome = _apply(impl.name, data, headers=logged, text=text)
+        outcome = apply(impl.name, notice, headers=logged, text=text)
     except _Refused as refused:
-        return _reject(impl, provider=impl.name, headers=logged, text=text, code=refused.code,
-                       detail=refused.detail, data=data)
-    except DomainError as exc:  # the purpose's handler refused (e.g. the merchant is gone)
-        return _reject(impl, provider=impl.name, headers=logged, text=text, code=exc.code,
-                       detail=str(exc.message), data=data)
+        return reject_notification(impl, provider=impl.name, headers=logged, text=text,
+                                   kind=kind, code=refused.code, detail=refused.detail,
+                                   **ids(notice))
+    except DomainError as exc:  # e.g. a purpose's handler refused (the merchant is gone)
+        return reject_notification(impl, provider=impl.name, headers=logged, text=text,
+                                   kind=kind, code=exc.code, detail=str(exc.message),
+                                   **ids(notice))
     except Exception:
-        logger.exception("payment callback from %s failed", impl.name)
-        _reject(impl, provider=impl.name, headers=logged, text=text, code="internal_error",
-                data=data)
+        logger.exception("%s notification from %s failed", kind, impl.name)
+        reject_notification(impl, provider=impl.name, headers=logged, text=text, kind=kind,
+                            code="internal_error", **ids(notice))
         raise
     status, http_body = impl.callback_response(accepted=True)
-    return CallbackResult(outcome=outcome, code=outcome, payment_no=data.payment_no,
+    return CallbackResult(outcome=outcome, code=outcome,
+                          payment_no=ids(notice).get("payment_no", ""),
                           http_status=status, http_body=http_body)
 
 
@@ -134,12 +154,6 @@ def _log(*, provider: str, outcome: str, headers: dict[str, str], text: str,
          detail: str = "", data: CallbackData | None = None) -> None:
     log_notification(provider=provider, outcome=outcome, headers=headers, text=text,
                      detail=detail, **_ids(data))
-
-
-def _reject(impl: PaymentProvider | None, *, provider: str, headers: dict[str, str], text: str,
-            code: str, detail: str = "", data: CallbackData | None = None) -> CallbackResult:
-    return reject_notification(impl, provider=provider, headers=headers, text=text, code=code,
-                               detail=detail, **_ids(data))
 
 
 def _apply(provider: str, data: CallbackData, *, headers: dict[str, str], text: str) -> str:

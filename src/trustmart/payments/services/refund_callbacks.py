@@ -10,26 +10,14 @@ Nothing here calls out over the network.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 
 from django.db import transaction
 
-from trustmart.core.errors import DomainError
-
 from ..models import CallbackLog, Refund
-from ..providers import PaymentProvider, RefundNotice, RefundResult, get_provider
-from .callbacks import (
-    BODY_LOG_MAX,
-    CallbackResult,
-    _loggable,
-    _Refused,
-    log_notification,
-    reject_notification,
-)
+from ..providers import RefundNotice, RefundResult
+from .callbacks import CallbackResult, _Refused, log_notification, notification_handle
 from .refunds import refund_record
-
-logger = logging.getLogger(__name__)
 
 LogOutcome = CallbackLog.Outcome
 
@@ -38,32 +26,10 @@ def refund_callback_handle(*, provider: str, headers: Mapping[str, str], body: b
                            ) -> CallbackResult:
     """Handle one refund notification from ``provider``. Returns the result; only an
     unexpected error (a bug, a lost database) raises."""
-    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
-    text = body.decode("utf-8", errors="replace")[:BODY_LOG_MAX]
-    try:
-        impl = get_provider(provider)
-    except DomainError:
-        return _reject(None, provider=provider, headers=_loggable(lowered, ()), text=text,
-                       code="unknown_provider")
-    logged = _loggable(lowered, impl.logged_headers)
-    try:
-        notice = impl.parse_refund_callback(lowered, body)
-    except DomainError as exc:
-        return _reject(impl, provider=impl.name, headers=logged, text=text, code=exc.code,
-                       detail=str(exc.message))
-    try:
-        outcome = _apply(impl.name, notice, headers=logged, text=text)
-    except _Refused as refused:
-        return _reject(impl, provider=impl.name, headers=logged, text=text, code=refused.code,
-                       detail=refused.detail, notice=notice)
-    except Exception:
-        logger.exception("refund notification from %s failed", impl.name)
-        _reject(impl, provider=impl.name, headers=logged, text=text, code="internal_error",
-                notice=notice)
-        raise
-    status, http_body = impl.callback_response(accepted=True)
-    return CallbackResult(outcome=outcome, code=outcome, payment_no=notice.payment_no,
-                          http_status=status, http_body=http_body)
+    return notification_handle(
+        provider=provider, headers=headers, body=body, kind=CallbackLog.Kind.REFUND,
+        parse=lambda impl, lowered: impl.parse_refund_callback(lowered, body), apply=_apply,
+        ids=_ids)
 
 
 def _apply(provider: str, notice: RefundNotice, *, headers: dict[str, str], text: str) -> str:
@@ -104,10 +70,3 @@ def _log(*, provider: str, outcome: str, headers: dict[str, str], text: str,
          detail: str = "", notice: RefundNotice | None = None) -> None:
     log_notification(provider=provider, kind=CallbackLog.Kind.REFUND, outcome=outcome,
                      headers=headers, text=text, detail=detail, **_ids(notice))
-
-
-def _reject(impl: PaymentProvider | None, *, provider: str, headers: dict[str, str], text: str,
-            code: str, detail: str = "", notice: RefundNotice | None = None) -> CallbackResult:
-    return reject_notification(impl, provider=provider, kind=CallbackLog.Kind.REFUND,
-                               headers=headers, text=text, code=code, detail=detail,
-                               **_ids(notice))
