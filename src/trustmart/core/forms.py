@@ -56,7 +56,7 @@ class YuanField(forms.CharField):
             return format_fen(value, symbol="")
         return value
 
-    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+    def clean(self, value: Any) -> int | None:
         text = super().clean(value)  # required and length checks run on what was typed
         if not text:
             return None
