@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.core.errors import Conflict, invalid
 from trustmart.core.images import WEB_FORMATS, image_clean
+from trustmart.core.services import model_update
 
 from ..models import Merchant
 from ..selectors import merchant_for_staff
@@ -48,16 +49,12 @@ def merchant_profile_update(*, user: User | AnonymousUser, merchant_id: int,
                       code="introduction_too_long")
     png = _logo_png(logo) if logo is not None else None
     with transaction.atomic():
-        fields: list[str] = []
         if text is not None:
-            merchant.introduction = text
-            fields.append("introduction")
+            model_update(merchant, data={"introduction": text}, fields=["introduction"])
         old = merchant.logo.name if merchant.logo else ""
         if png is not None:
             merchant.logo.save("logo.png", ContentFile(png), save=False)
-            fields.append("logo")
-        if fields:
-            merchant.save(update_fields=fields)
+            merchant.save(update_fields=["logo"])
     if png is not None and old and old != merchant.logo.name:
         merchant.logo.storage.delete(old)
     return merchant
