@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from trustmart.accounts.models import User
 from trustmart.catalog.services import sku_stock_return
 from trustmart.core.errors import Conflict, NotFound
-from trustmart.core.events import publish
 
+from ..events import ORDER_RECEIVED, ORDER_SHIPPED, OrderReceived, OrderShipped
 from ..models import ORDER_STATES, Order
 
 
@@ -72,10 +72,10 @@ def order_ship(*, order_no: str, actor: User | None = None) -> Order:
     if not order_transition(order, Order.Status.SHIPPED, kind="shipped", actor=actor,
                             shipped_at=now, auto_confirm_due_at=due):
         raise Conflict(_("This order cannot be shipped now."), code="order_not_shippable")
-    publish("order.shipped", {"order_no": order.order_no, "buyer_id": order.buyer_id,
-                              "merchant_id": order.merchant_id,
-                              "paid_at": order.paid_at.isoformat() if order.paid_at else None,
-                              "shipped_at": now.isoformat()})
+    ORDER_SHIPPED.publish(OrderShipped(
+        order_no=order.order_no, buyer_id=order.buyer_id, merchant_id=order.merchant_id,
+        paid_at=order.paid_at.isoformat() if order.paid_at else None,
+        shipped_at=now.isoformat()))
     return order
 
 
@@ -96,9 +96,9 @@ def order_confirm_receipt(*, order_no: str, user: User | AnonymousUser | None = 
                             actor=actor, received_at=now, auto_confirm_due_at=None,
                             settle_due_at=now + timedelta(days=settings.ORDER_AFTER_SALE_DAYS)):
         raise Conflict(_("This order cannot be confirmed now."), code="order_not_confirmable")
-    publish("order.received", {"order_no": order.order_no, "buyer_id": order.buyer_id,
-                               "merchant_id": order.merchant_id, "auto": auto,
-                               "received_at": now.isoformat()})
+    ORDER_RECEIVED.publish(OrderReceived(
+        order_no=order.order_no, buyer_id=order.buyer_id, merchant_id=order.merchant_id,
+        auto=auto, received_at=now.isoformat()))
     return order
 
 
