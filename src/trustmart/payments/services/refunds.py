@@ -39,7 +39,6 @@ from django.utils.translation import gettext_lazy as _
 from trustmart.accounts.selectors import require_operator
 from trustmart.core.errors import Conflict, DomainError, NotFound, invalid
 from trustmart.core.events import publish
-from trustmart.core.jobs import job
 
 from ..models import Payment, Refund
 from ..providers import ProviderError, RefundResult, RefundStatus, get_provider
@@ -219,7 +218,6 @@ def _error_text(exc: DomainError) -> str:
     return f"{exc.code}: {detail}"[:ERROR_MAX]
 
 
-@job("payments.refunds_retry", every_seconds=120)
 def refunds_issue_pending(limit: int = 100) -> int:
     """Issue refunds left pending (the process died after commit, or the provider was down).
     Returns how many the provider accepted (succeeded or processing)."""
@@ -237,7 +235,6 @@ def refunds_issue_pending(limit: int = 100) -> int:
     return issued
 
 
-@job("payments.refunds_poll", every_seconds=300)
 def refunds_poll_processing(limit: int = 100) -> int:
     """Query refunds processing for over a minute at their provider (a notification may be
     lost, and Alipay sends none for refunds) and finalise those that ended. Returns how many
