@@ -1,8 +1,10 @@
 """All configuration, read from the environment in one place.
 
 Every setting has an embedded default that needs no server: a SQLite file in the data folder,
-a local-memory cache, and domain events and timed jobs run in-process. Production points
-``DATABASE_URL``, ``REDIS_URL`` and ``CELERY_BROKER_URL`` at real services.
+a local-memory cache, domain events delivered in the web process, and timed jobs run by
+``trustmart demo``'s own worker thread. Production points ``DATABASE_URL`` and ``REDIS_URL`` at
+real services and runs ``trustmart worker`` (``TRUSTMART_WORKER=1``) or Celery
+(``CELERY_BROKER_URL``).
 """
 
 from __future__ import annotations
