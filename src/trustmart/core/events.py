@@ -194,10 +194,12 @@ def events_claim_due(*, limit: int, lease: timedelta = CLAIM_LEASE) -> list[uuid
     waiting for each other. SQLite: the IMMEDIATE transaction serializes claimers. A claimer that
     dies leaves its events to come due again when the lease runs out."""
     now = timezone.now()
+    due = OutboxEvent.objects.filter(status=OutboxEvent.Status.PENDING, next_attempt_at__lte=now)
+    if not due.exists():  # the usual answer, found without a write transaction
+        return []
     with transaction.atomic():
         ids = list(
-            OutboxEvent.objects.select_for_update(skip_locked=True)
-            .filter(status=OutboxEvent.Status.PENDING, next_attempt_at__lte=now)
+            due.select_for_update(skip_locked=True)
             .order_by("next_attempt_at")
             .values_list("id", flat=True)[:limit]
         )

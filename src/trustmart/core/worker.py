@@ -119,11 +119,15 @@ class Worker:
                 listener.close()
 
     def _deliver(self, claimed: list[uuid.UUID]) -> None:
+        # Past half the claim's lease, the rest goes back and is claimed afresh: another worker
+        # never finds an event of ours due while we may still be working through the batch.
+        give_back_at = time.monotonic() + events.CLAIM_LEASE.total_seconds() / 2
         for n, event_id in enumerate(claimed):
-            if self._stop.is_set():
+            if self._stop.is_set() or (n and time.monotonic() > give_back_at):
                 events.events_release(claimed[n:])
-                logger.info("worker %s: gave back %d claimed events", self.owner,
-                            len(claimed) - n)
+                if self._stop.is_set():
+                    logger.info("worker %s: gave back %d claimed events", self.owner,
+                                len(claimed) - n)
                 return
             events.deliver(event_id)
             self.stats.events += 1

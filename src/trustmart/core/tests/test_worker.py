@@ -1,6 +1,7 @@
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -24,6 +25,12 @@ def slow(event: events.Event) -> None:
     slow_started.set()
     assert slow_proceed.wait(10)
     delivered["slow"] += 1
+
+
+@events.subscribe("test.worker.sleepy")
+def sleepy(event: events.Event) -> None:
+    time.sleep(0.15)
+    delivered["sleepy"] += 1
 
 
 @jobs.job("test.worker.hourly", every_seconds=3600)
@@ -119,6 +126,27 @@ def test_events_claimed_by_a_worker_that_died_come_due_when_the_claim_runs_out()
     OutboxEvent.objects.filter(pk=event.pk).update(next_attempt_at=timezone.now())  # lease over
     assert Worker(run_jobs=False, until_idle=True, poll_seconds=0.05).run().events == 1
     assert delivered["7"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_outlasting_half_its_claim_goes_back_and_is_claimed_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(events, "CLAIM_LEASE", timedelta(seconds=0.2))
+    claims: list[int] = []
+    claim = events.events_claim_due
+
+    def counted_claim(**kwargs: object) -> list[object]:
+        claimed = claim(**kwargs)  # type: ignore[arg-type]
+        if claimed:
+            claims.append(len(claimed))
+        return claimed  # type: ignore[return-value]
+
+    monkeypatch.setattr(events, "events_claim_due", counted_claim)
+    for n in range(3):
+        events.publish("test.worker.sleepy", {"n": n})
+    assert Worker(run_jobs=False, until_idle=True, poll_seconds=0.05).run().events == 3
+    assert claims == [3, 2, 1]  # each event took longer than half the 0.2 s lease
+    assert delivered == Counter({"sleepy": 3})
 
 
 @pytest.mark.django_db(transaction=True)
