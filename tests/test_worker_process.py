@@ -124,3 +124,24 @@ def test_two_worker_processes_deliver_each_event_once(live_env: dict[str, str],
     # No event was claimed by both (some may have gone through the core.events.deliver_due job,
     # which counts as a job run; live.handled, which nobody subscribes to, is never pending).
     assert sum(delivered) <= 60
+
+
+def test_a_second_signal_exits_at_once_and_the_event_waits_for_its_claim_to_expire(
+        live_env: dict[str, str], tmp_path: Path) -> None:
+    [slow] = publish(live_env, "live.slow", {"seconds": 60})
+    trace = tmp_path / "trace.txt"
+    worker = start_worker(live_env, tmp_path / "worker.log", "--no-jobs")
+    try:
+        wait_for(lambda: trace.exists() and "start" in trace.read_text(), 60,
+                 "the slow handler to start")
+        worker.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        worker.send_signal(signal.SIGINT)
+        assert worker.wait(timeout=20) == 1  # not the minute the handler would take
+    finally:
+        worker.kill()
+    assert "SIGINT again: exiting without finishing" in (tmp_path / "worker.log").read_text()
+    [(status, attempts)] = probe.query(
+        live_env, "SELECT status, attempts FROM core_outboxevent WHERE id = ?",
+        (slow.replace("-", ""),))
+    assert (status, attempts) == ("pending", 0) and handled_counts(live_env) == Counter()

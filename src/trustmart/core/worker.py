@@ -71,6 +71,10 @@ class Worker:
         self._stop.set()
 
     @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
     def running(self) -> bool:
         return any(thread.is_alive() for thread in self._threads)
 

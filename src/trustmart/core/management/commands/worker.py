@@ -1,7 +1,11 @@
-"""``trustmart worker``: deliver domain events and run timed jobs until SIGTERM or SIGINT."""
+"""``trustmart worker``: deliver domain events and run timed jobs until SIGTERM or SIGINT.
+
+The first signal lets the worker finish the event or job in hand and exit 0; a second one exits
+at once (its claims then expire, as a crashed worker's do)."""
 
 from __future__ import annotations
 
+import os
 import signal
 from types import FrameType
 from typing import Any
@@ -31,7 +35,11 @@ class Command(BaseCommand):
                         poll_seconds=options["poll"], until_idle=options["until_idle"])
 
         def stop(signum: int, frame: FrameType | None) -> None:
-            self.stderr.write(f"{signal.Signals(signum).name}: finishing the work in hand")
+            name = signal.Signals(signum).name
+            if worker.stop_requested:  # asked twice: leave now, as a crash would
+                self.stderr.write(f"{name} again: exiting without finishing")
+                os._exit(1)
+            self.stderr.write(f"{name}: finishing the work in hand (again to exit at once)")
             worker.request_stop()
 
         signal.signal(signal.SIGTERM, stop)
