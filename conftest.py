@@ -28,7 +28,8 @@ def _reachable(url: str, default_port: int) -> bool:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """A configured service that cannot be reached fails the run; it is never skipped."""
-    for name, port in (("DATABASE_URL", 5432), ("REDIS_URL", 6379)):
+    for name, port in (("DATABASE_URL", 5432), ("REDIS_URL", 6379),
+                       ("CELERY_TEST_BROKER_URL", 5672)):
         url = os.environ.get(name)
         if url and not _reachable(url, port):
             raise pytest.UsageError(f"{name} is set but {urlparse(url).netloc} is unreachable")

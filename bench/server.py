@@ -141,9 +141,14 @@ def _trustmart_command() -> list[str]:
     return [sys.executable, "-m", "trustmart.cli"]
 
 
-def prepare(env: Mapping[str, str], timeout: float = 300.0) -> None:
-    """Migrate the database and collect static files, as a deployment does before starting."""
-    for args in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
+def prepare(env: Mapping[str, str], timeout: float = 300.0, *, static: bool = True) -> None:
+    """Migrate the database and collect static files, as a deployment does before starting.
+
+    ``static=False`` only migrates: enough for processes that serve no pages (workers)."""
+    steps = [["migrate", "--noinput", "-v", "0"]]
+    if static:
+        steps.append(["collectstatic", "--noinput", "-v", "0"])
+    for args in steps:
         done = subprocess.run(
             [*_trustmart_command(), *args], env=dict(env), capture_output=True, text=True,
             timeout=timeout, check=False, cwd=env["TRUSTMART_DATA_DIR"],
@@ -259,6 +264,14 @@ class Server:
             return self.log_path.read_text(errors="replace")[-chars:]
         except OSError:
             return "(no log)"
+
+    def kill(self) -> None:
+        """SIGKILL the whole server at once, as a crash or an OOM killer would: no clean-up."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        _signal_group(process.pid, signal.SIGKILL)
+        process.wait(timeout=STOP_TIMEOUT)
 
     def stop(self) -> None:
         """Ask the server to stop, then make sure its whole process group is gone."""

@@ -15,10 +15,12 @@ app.autodiscover_tasks()
 
 @app.on_after_finalize.connect
 def _schedule_jobs(sender: Celery, **_: object) -> None:
-    """Every registered timed job becomes a beat entry at its own interval."""
-    from trustmart.core.jobs import registered_jobs
+    """Beat's one entry: a tick that claims and queues whatever timed job is due.
 
-    for job in registered_jobs():
-        sender.add_periodic_task(job.every_seconds, sender.signature("trustmart.core.run_job",
-                                                                      args=(job.name,)),
-                                 name=job.name)
+    The schedule itself lives in the database (``core.JobClaim``), shared with
+    ``trustmart worker``: a beat restart runs nothing early, and two beats run nothing twice."""
+    from django.conf import settings
+
+    sender.add_periodic_task(float(settings.WORKER_POLL_SECONDS),
+                             sender.signature("trustmart.core.jobs_tick"),
+                             name="trustmart.core.jobs_tick")

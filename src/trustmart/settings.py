@@ -1,8 +1,10 @@
 """All configuration, read from the environment in one place.
 
 Every setting has an embedded default that needs no server: a SQLite file in the data folder,
-a local-memory cache, and domain events and timed jobs run in-process. Production points
-``DATABASE_URL``, ``REDIS_URL`` and ``CELERY_BROKER_URL`` at real services.
+a local-memory cache, domain events delivered in the web process, and timed jobs run by
+``trustmart demo``'s own worker thread. Production points ``DATABASE_URL`` and ``REDIS_URL`` at
+real services and runs ``trustmart worker`` (``TRUSTMART_WORKER=1``) or Celery
+(``CELERY_BROKER_URL``).
 """
 
 from __future__ import annotations
@@ -179,6 +181,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache (and so rate limits) -----------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# How many web processes serve the site (None: unknown). A local-memory cache is per process,
+# so `check --deploy` warns about it unless this says 1.
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 0) or None
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -194,9 +199,20 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- tasks and domain events --------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-# Without a broker, events are delivered and timed jobs run inside the web process.
-TRUSTMART_TASKS_INLINE = not CELERY_BROKER_URL
-CELERY_TASK_ALWAYS_EAGER = TRUSTMART_TASKS_INLINE
+# A deployment that runs `trustmart worker` (events and timed jobs) says so here.
+TRUSTMART_WORKER = env_bool("TRUSTMART_WORKER", False)
+# Who delivers domain events: "inline" (the web process, right after commit: the embedded
+# default), "worker" (`trustmart worker`; the web process only records them) or "celery".
+TRUSTMART_EVENT_DELIVERY = os.environ.get("TRUSTMART_EVENT_DELIVERY") or (
+    "celery" if CELERY_BROKER_URL else "worker" if TRUSTMART_WORKER else "inline")
+if TRUSTMART_EVENT_DELIVERY not in {"inline", "worker", "celery"}:
+    raise ImproperlyConfigured("TRUSTMART_EVENT_DELIVERY must be inline, worker or celery.")
+if TRUSTMART_EVENT_DELIVERY == "celery" and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured("TRUSTMART_EVENT_DELIVERY=celery needs CELERY_BROKER_URL.")
+# How often a worker (and Celery beat's job tick) looks for due events and jobs when nothing
+# woke it; on PostgreSQL a new event wakes the worker at once (LISTEN/NOTIFY).
+WORKER_POLL_SECONDS = env_int("WORKER_POLL_SECONDS", 1)
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

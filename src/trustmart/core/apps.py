@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import jobs  # noqa: F401  (registers the core timed jobs)
+        from . import checks, jobs  # noqa: F401  (deployment checks, the core timed jobs)

@@ -9,8 +9,12 @@ catalogue and JSON schemas are generated from it). Handlers read ``event.data``,
 payload (``ORDER_PAID.data(event)`` where the app may import the declaring one). On the wire a
 payload is the same JSON object as always, so rows already in the outbox still deliver.
 
-``publish()`` writes the event in the caller's transaction and schedules delivery after commit:
-inline in the embedded default, through a Celery task when a broker is configured. Each handler
+``publish()`` writes the event in the caller's transaction. Who delivers it is the setting
+``TRUSTMART_EVENT_DELIVERY``: "inline" (the embedded default) delivers right after commit in the
+publishing process; "celery" sends a Celery task after commit; "worker" leaves the row due for
+``trustmart worker`` (and, on PostgreSQL, NOTIFYs the workers at commit to wake them). Workers
+and the retry sweep claim due events with a lease first (``events_claim_due``), so two of them
+do not work on one event at once. Each handler
 runs in its own transaction together with a ``HandledEvent`` row, so a redelivered event (a
 retry, a second worker, a sweep racing the first delivery) changes nothing. A failing handler is
 retried with exponential backoff and, after ``EVENT_MAX_ATTEMPTS``, left ``failed`` for an
@@ -34,7 +38,8 @@ from functools import cached_property
 from typing import Annotated, Any, Generic, Self, TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import HandledEvent, OutboxEvent
@@ -43,6 +48,10 @@ logger = logging.getLogger(__name__)
 
 # How long an inline or queued delivery owns a fresh event before the sweeper may retry it.
 DELIVERY_LEASE = timedelta(seconds=60)
+# How long a worker's (or the sweep's) claim on a batch of due events holds.
+CLAIM_LEASE = timedelta(seconds=30)
+# The PostgreSQL channel a worker LISTENs on; publish() NOTIFYs it in worker mode.
+NOTIFY_CHANNEL = "trustmart_outbox"
 
 
 class UnknownEvent(LookupError):
@@ -312,7 +321,9 @@ def publish(event: EventType[P] | str, payload: P | Mapping[str, Any]) -> Outbox
 
 def _publish(name: str, payload: dict[str, Any]) -> OutboxEvent:
     now = timezone.now()
-    event = OutboxEvent(name=name, payload=payload, next_attempt_at=now + DELIVERY_LEASE)
+    # Delivered by a worker: due at once. Otherwise the after-commit delivery owns it for a while.
+    due = now if settings.TRUSTMART_EVENT_DELIVERY == "worker" else now + DELIVERY_LEASE
+    event = OutboxEvent(name=name, payload=payload, next_attempt_at=due)
     if not _handlers.get(name):
         # Nobody subscribes: recorded (for the record and for later consumers), delivered.
         event.status, event.delivered_at = OutboxEvent.Status.DELIVERED, now
@@ -350,15 +361,21 @@ def batched() -> Iterator[None]:
 
 
 def _deliver_after_commit(events: list[OutboxEvent]) -> None:
-    for event in events:
-        if event.status == OutboxEvent.Status.PENDING:
-            event_id = event.id
-            transaction.on_commit(lambda event_id=event_id: _enqueue(event_id),  # type: ignore[misc]
-                                  robust=True)
+    pending = [event.id for event in events if event.status == OutboxEvent.Status.PENDING]
+    if not pending:
+        return
+    if settings.TRUSTMART_EVENT_DELIVERY == "worker":
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # sent when the transaction commits
+                cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+        return
+    for event_id in pending:
+        transaction.on_commit(lambda event_id=event_id: _enqueue(event_id),  # type: ignore[misc]
+                              robust=True)
 
 
 def _enqueue(event_id: uuid.UUID) -> None:
-    if settings.TRUSTMART_TASKS_INLINE:
+    if settings.TRUSTMART_EVENT_DELIVERY == "inline":
         deliver(event_id)
     else:
         from .tasks import deliver_event
@@ -412,15 +429,45 @@ def _run_handler(event: Event, key: str, fn: Handler) -> None:
         fn(event)
 
 
-def deliver_due(limit: int = 200) -> int:
-    """Retry events whose lease or backoff has run out. Returns how many were attempted."""
-    due = list(
-        OutboxEvent.objects.filter(
-            status=OutboxEvent.Status.PENDING, next_attempt_at__lte=timezone.now()
+def events_claim_due(*, limit: int, lease: timedelta = CLAIM_LEASE) -> list[uuid.UUID]:
+    """Claim up to ``limit`` pending events that are due: their ``next_attempt_at`` moves
+    ``lease`` ahead, so no other worker or sweep takes them meanwhile.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent claimers take disjoint batches without
+    waiting for each other. SQLite: the IMMEDIATE transaction serializes claimers. A claimer that
+    dies leaves its events to come due again when the lease runs out."""
+    now = timezone.now()
+    due = OutboxEvent.objects.filter(status=OutboxEvent.Status.PENDING, next_attempt_at__lte=now)
+    if not due.exists():  # the usual answer, found without a write transaction
+        return []
+    with transaction.atomic():
+        ids = list(
+            due.select_for_update(skip_locked=True)
+            .order_by("next_attempt_at")
+            .values_list("id", flat=True)[:limit]
         )
-        .order_by("next_attempt_at")
-        .values_list("id", flat=True)[:limit]
-    )
+        if ids:
+            OutboxEvent.objects.filter(id__in=ids).update(next_attempt_at=now + lease)
+    return ids
+
+
+def events_release(event_ids: list[uuid.UUID]) -> int:
+    """Give claimed events back undelivered (a worker shutting down): due again now."""
+    return OutboxEvent.objects.filter(id__in=event_ids, status=OutboxEvent.Status.PENDING).update(
+        next_attempt_at=timezone.now())
+
+
+def events_outstanding() -> bool:
+    """Whether some pending event is due now or waits for a live claim or a first delivery
+    (not only for a retry backoff after a failed handler)."""
+    return OutboxEvent.objects.filter(status=OutboxEvent.Status.PENDING).filter(
+        Q(next_attempt_at__lte=timezone.now()) | Q(attempts=0)).exists()
+
+
+def deliver_due(limit: int = 200) -> int:
+    """Claim and deliver events whose lease or backoff has run out. Returns how many were
+    attempted."""
+    due = events_claim_due(limit=limit)
     for event_id in due:
         deliver(event_id)
     return len(due)

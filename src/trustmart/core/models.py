@@ -1,4 +1,4 @@
-"""Infrastructure tables: idempotency keys and the domain-event outbox."""
+"""Infrastructure tables: idempotency keys, the domain-event outbox, timed-job claims."""
 
 from __future__ import annotations
 
@@ -85,3 +85,33 @@ class HandledEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} ← {self.event_id}"
+
+
+class JobClaim(models.Model):
+    """One row per timed job: when it may run next, who runs it now, and how its last run went.
+
+    A runner (a ``trustmart worker``, a Celery beat tick) takes a run with a conditional UPDATE
+    that only succeeds while the run is due and no live lease is held, so however many runners
+    there are, a job runs once per period. The lease is renewed while the job runs; a runner that
+    dies stops renewing it and the claim expires after ``core.jobs.JOB_LEASE``.
+    """
+
+    name = models.CharField(max_length=100, primary_key=True)
+    next_run_at = models.DateTimeField()
+    owner = models.CharField(max_length=200, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_ok = models.BooleanField(null=True)
+    last_result = models.CharField(max_length=200, blank=True)
+    last_error = models.TextField(blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("timed job")
+        verbose_name_plural = _("timed jobs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,4 +8,4 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
-        from . import jobs, settlement  # noqa: F401  (registers the timed sweeps)
+        from . import jobs  # noqa: F401  (registers the timed sweeps)

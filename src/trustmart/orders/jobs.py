@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trustmart.core.jobs import job
 
-from . import services
+from . import services, settlement
 
 
 @job("orders.expire_unpaid", every_seconds=60)
@@ -15,3 +15,8 @@ def expire_unpaid() -> int:
 @job("orders.auto_confirm", every_seconds=300)
 def auto_confirm() -> int:
     return services.orders_auto_confirm_due()
+
+
+@job("orders.settle_due", every_seconds=300)
+def settle_due() -> int:
+    return settlement.orders_settle_due()

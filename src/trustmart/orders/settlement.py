@@ -41,7 +41,6 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.models import User
 from trustmart.core.errors import Conflict, NotFound, invalid
-from trustmart.core.jobs import job
 from trustmart.core.money import Rounding, apply_bps, format_fen
 from trustmart.ledger.models import Account, Entry, Hold, Journal, Purpose
 from trustmart.ledger.selectors import account_find, account_statement
@@ -179,10 +178,6 @@ def orders_settle_due(limit: int = 500) -> int:
         except Exception:
             logger.exception("settling order %s failed", order_no)
     return settled
-
-
-# Registered undecorated so callers keep the ``-> int`` signature.
-job("orders.settle_due", every_seconds=300)(orders_settle_due)
 
 
 # --- the merchant's payable -----------------------------------------------------------------

@@ -128,7 +128,7 @@ def test_gives_up_after_max_attempts_then_operator_retries(settings: object) -> 
 
 @pytest.mark.django_db(transaction=True)
 def test_celery_mode_queues_delivery(settings: object) -> None:
-    settings.TRUSTMART_TASKS_INLINE = False  # type: ignore[attr-defined]
+    settings.TRUSTMART_EVENT_DELIVERY = "celery"  # type: ignore[attr-defined]
     from trustmart.celery import app
 
     app.conf.task_always_eager = True

@@ -9,13 +9,10 @@ provider then checks signatures with the configured keys plus the stored ones in
 
 from __future__ import annotations
 
-from trustmart.core.jobs import job
-
 from ..models import PlatformCertificate
 from ..providers.wechatpay import WechatPayProvider
 
 
-@job("payments.wechatpay_certificates_refresh", every_seconds=12 * 3600)
 def wechatpay_certificates_refresh(provider: WechatPayProvider | None = None) -> int:
     """Download and store WeChat's platform certificates when WeChat Pay is configured.
     Returns how many were new. Raises ``ProviderError`` when the answer cannot be trusted

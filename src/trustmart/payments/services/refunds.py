@@ -38,7 +38,6 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.selectors import require_operator
 from trustmart.core.errors import Conflict, DomainError, NotFound, invalid
-from trustmart.core.jobs import job
 
 from ..events import PAYMENT_REFUNDED, PaymentRefunded
 from ..models import Payment, Refund
@@ -218,7 +217,6 @@ def _error_text(exc: DomainError) -> str:
     return f"{exc.code}: {detail}"[:ERROR_MAX]
 
 
-@job("payments.refunds_retry", every_seconds=120)
 def refunds_issue_pending(limit: int = 100) -> int:
     """Issue refunds left pending (the process died after commit, or the provider was down).
     Returns how many the provider accepted (succeeded or processing)."""
@@ -236,7 +234,6 @@ def refunds_issue_pending(limit: int = 100) -> int:
     return issued
 
 
-@job("payments.refunds_poll", every_seconds=300)
 def refunds_poll_processing(limit: int = 100) -> int:
     """Query refunds processing for over a minute at their provider (a notification may be
     lost, and Alipay sends none for refunds) and finalise those that ended. Returns how many

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import translation
 
 from trustmart.accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from trustmart.core import jobs
+from trustmart.core.worker import Worker
 from trustmart.web.demo import build_demo, demo_exists, wipe_media
 
 
@@ -46,15 +46,16 @@ class Command(BaseCommand):
                               "to see the demo log-ins on the home page.")
         connection.close()
         addr, port = options["addr"], options["port"]
-        stop = threading.Event()
-        if settings.TRUSTMART_TASKS_INLINE:
-            threading.Thread(target=jobs.run_forever, args=(stop,), daemon=True,
-                             name="timed-jobs").start()
+        # Embedded mode: a worker in this process runs the timed jobs (and event retries).
+        worker = Worker() if settings.TRUSTMART_EVENT_DELIVERY == "inline" else None
+        if worker is not None:
+            worker.start()
         threading.Thread(target=self._announce, args=(addr, port), daemon=True).start()
         try:
             call_command("runserver", f"{addr}:{port}", use_reloader=False, use_threading=True)
         finally:
-            stop.set()
+            if worker is not None:
+                worker.request_stop()
 
     def _announce(self, addr: str, port: int) -> None:
         deadline = time.monotonic() + 60
