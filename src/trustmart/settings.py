@@ -246,6 +246,8 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 # A repeat visit through one share from the same device or user inside this window is
 # recorded but not counted.
 SHARING_BURST_WINDOW_MINUTES = env_int("SHARING_BURST_WINDOW_MINUTES", 30)
+# A SKU whose stock falls to this many units or fewer announces "stock.low" (once per crossing).
+CATALOG_LOW_STOCK_THRESHOLD = env_int("CATALOG_LOW_STOCK_THRESHOLD", 5)
 
 # --- i18n: Simplified Chinese first, English complete -------------------------------------
 LANGUAGE_CODE = "zh-hans"
