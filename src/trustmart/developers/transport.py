@@ -75,8 +75,8 @@ def url_check(url: str) -> tuple[str, int, str]:
     return host, port, path
 
 
-def resolve(host: str, port: int) -> str:
-    """The address to connect to: every address of ``host`` must be allowed."""
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses to connect to (in the resolver's order): every one must be allowed."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
@@ -87,19 +87,28 @@ def resolve(host: str, port: int) -> str:
     refused = [a for a in addresses if not address_allowed(a)]
     if refused:
         raise Refused(f"{host} resolves to an address that is not public ({refused[0]})")
-    return addresses[0]
+    return list(dict.fromkeys(addresses))
 
 
 class _PinnedConnection(http.client.HTTPSConnection):
-    """HTTPS to ``address`` while Host, SNI and certificate checks use the host name."""
+    """HTTPS to the checked ``addresses`` only (the first that answers), while Host, SNI and
+    the certificate check use the host name."""
 
-    def __init__(self, host: str, port: int, *, address: str, connect_timeout: float,
+    def __init__(self, host: str, port: int, *, addresses: list[str], connect_timeout: float,
                  context: ssl.SSLContext) -> None:
         super().__init__(host, port, timeout=connect_timeout, context=context)
-        self._address = address
+        self._addresses = addresses
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        error: OSError = OSError("no address")
+        for address in self._addresses[:3]:  # three tries fit in the total deadline
+            try:
+                sock = socket.create_connection((address, self.port), self.timeout)
+                break
+            except OSError as exc:
+                error = exc
+        else:
+            raise error
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
@@ -117,11 +126,11 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Result:
 
     try:
         host, port, path = url_check(url)
-        address = resolve(host, port)
+        addresses = resolve(host, port)
     except Refused as exc:
         return result(None, error=f"refused: {exc}")
     total = float(settings.DEVELOPERS_WEBHOOK_TIMEOUT)
-    connection = _PinnedConnection(host, port, address=address, context=_context(),
+    connection = _PinnedConnection(host, port, addresses=addresses, context=_context(),
                                    connect_timeout=min(float(
                                        settings.DEVELOPERS_WEBHOOK_CONNECT_TIMEOUT), total))
     watchdog: threading.Timer | None = None

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+import json
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -15,6 +21,8 @@ from trustmart.catalog.tests.factories import make_category, make_live_product, 
 from trustmart.developers import services
 from trustmart.developers.models import DeveloperApp
 from trustmart.merchants.models import Merchant
+
+from .tls import Pki, make_pki
 
 ALL_SCOPES = ["orders:read", "orders:ship", "products:read", "products:write", "stock:write",
               "cases:read", "cases:reply", "webhooks:manage"]
@@ -107,3 +115,50 @@ def app_client() -> Callable[..., Client]:
         return Client(HTTP_AUTHORIZATION=f"Bearer {token_for(registered, scope)}")
 
     return make
+
+
+# --- a local HTTPS receiver in its own process ---------------------------------------------------
+class Receiver:
+    """``receiver.py`` as a subprocess on a fixed port, restartable after it dies."""
+
+    def __init__(self, directory: Path, pki: Pki) -> None:
+        self.directory, self.pki = directory, pki
+        self.log = directory / "received.jsonl"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process: subprocess.Popen[str] | None = None
+        self.url = f"https://localhost:{self.port}/hooks/trustmart"
+
+    def start(self, secret: str, *, die_on: int = 0, status: int = 200) -> None:
+        args = [sys.executable, str(Path(__file__).with_name("receiver.py")), str(self.port),
+                str(self.pki.cert_file), str(self.pki.key_file), secret, str(self.log),
+                "--die-on", str(die_on), "--status", str(status)]
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline().strip() == "ready"
+
+    def wait_dead(self) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def entries(self, kind: str = "accepted") -> list[dict[str, Any]]:
+        if not self.log.exists():
+            return []
+        rows = [json.loads(line) for line in self.log.read_text().splitlines() if line]
+        return [row for row in rows if row["kind"] == kind]
+
+
+@pytest.fixture
+def receiver(tmp_path: Path, settings: Any) -> Iterator[Receiver]:
+    pki = make_pki(tmp_path)
+    settings.DEVELOPERS_WEBHOOK_ALLOW_PRIVATE = True
+    settings.DEVELOPERS_WEBHOOK_CA_BUNDLE = str(pki.ca_file)
+    found = Receiver(tmp_path, pki)
+    yield found
+    found.stop()
