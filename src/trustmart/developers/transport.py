@@ -102,10 +102,17 @@ class _PinnedConnection(http.client.HTTPSConnection):
     def connect(self) -> None:
         error: OSError = OSError("no address")
         for address in self._addresses[:3]:  # three tries fit in the total deadline
+            # A socket of the address's family, connected to the address itself: nothing here
+            # asks the resolver again.
+            family = (socket.AF_INET6 if ipaddress.ip_address(address.split("%", 1)[0]).version
+                      == 6 else socket.AF_INET)
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.settimeout(self.timeout)
             try:
-                sock = socket.create_connection((address, self.port), self.timeout)
+                sock.connect((address, self.port))
                 break
             except OSError as exc:
+                sock.close()
                 error = exc
         else:
             raise error
