@@ -8,10 +8,9 @@ its own user, sees only its own endpoints. Anything else is ``NotFound``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
-from django.urls import URLPattern, URLResolver
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.selectors import is_operator
@@ -162,20 +161,13 @@ def scoped_operations() -> dict[str, list[ScopedOperation]]:
     from trustmart.api import api
 
     found: dict[str, list[ScopedOperation]] = {}
-
-    def walk(patterns: list[Any], prefix: str) -> None:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, prefix + str(pattern.pattern))
-            elif isinstance(pattern, URLPattern):
-                view = getattr(pattern.callback, "__self__", None)
-                for operation in getattr(view, "operations", []):
-                    for auth in operation.auth_callbacks:
-                        if isinstance(auth, AppTokenAuth):
-                            for method in operation.methods:
-                                found.setdefault(auth.scope, []).append(ScopedOperation(
-                                    method, "/api/" + prefix + str(pattern.pattern),
-                                    operation.summary or ""))
-
-    walk(api.urls[0], "")
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for auth in operation.auth_callbacks:
+                    if isinstance(auth, AppTokenAuth):
+                        for method in operation.methods:
+                            found.setdefault(auth.scope, []).append(ScopedOperation(
+                                method, "/api" + (prefix.rstrip("/") + path), operation.summary
+                                or ""))
     return {scope: sorted(ops, key=lambda o: (o.path, o.method)) for scope, ops in found.items()}
