@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("trustmart.aftersales.urls")),
     path("", include("trustmart.commissions.urls")),
     path("", include("trustmart.reviews.urls")),
+    path("", include("trustmart.developers.urls")),
     path("", include("trustmart.web.urls")),
 ]
 
