@@ -275,8 +275,8 @@ def event_list(request: HttpRequest) -> list[WebhookEventTypeOut]:
 
 # --- apps (people only) ---------------------------------------------------------------------
 def _created(app: DeveloperApp, secret: str) -> DeveloperAppCreatedOut:
-    out = DeveloperAppOut.from_orm(app).dict()
-    return DeveloperAppCreatedOut(**out, client_secret=secret)
+    app.client_secret = secret  # type: ignore[attr-defined]
+    return DeveloperAppCreatedOut.from_orm(app)
 
 
 @router.post("/apps", response={201: DeveloperAppCreatedOut}, auth=token_or_session,
