@@ -72,5 +72,5 @@ def idempotency_actor(request: HttpRequest) -> str | None:
 
 def install() -> None:
     accounts_auth.app_token_verifier_register(TOKEN_PREFIX, verify)
-    accounts_auth.APP_SCOPES.update(SCOPES)
+    accounts_auth.APP_SCOPES.update({name: str(text) for name, text in SCOPES.items()})
     actor_resolver_register(idempotency_actor)

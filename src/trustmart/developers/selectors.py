@@ -18,7 +18,14 @@ from trustmart.core.errors import NotFound
 from trustmart.merchants.models import Merchant, MerchantStaff
 from trustmart.merchants.selectors import merchants_of_user
 
-from .models import ApiCall, Delivery, DeliveryAttempt, DeveloperApp, EndpointNotice, WebhookEndpoint
+from .models import (
+    ApiCall,
+    Delivery,
+    DeliveryAttempt,
+    DeveloperApp,
+    EndpointNotice,
+    WebhookEndpoint,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -30,18 +37,19 @@ def app_of_user(user: User | AnonymousUser) -> DeveloperApp | None:
     """The app ``user`` is the own user of, if it is one."""
     if not user.is_authenticated:
         return None
-    cached = getattr(user, "_developer_app", False)
+    cached: DeveloperApp | bool | None = getattr(user, "_developer_app", False)
     if cached is not False:
-        return cached  # type: ignore[no-any-return]
+        return cached if isinstance(cached, DeveloperApp) else None
     app = DeveloperApp.objects.filter(user_id=user.pk).first()
-    user._developer_app = app  # type: ignore[union-attr]
+    setattr(user, "_developer_app", app)  # noqa: B010  (memo on this request's user object)
     return app
 
 
 def _people_merchant_ids(user: User | AnonymousUser, *, owner: bool) -> QuerySet[Merchant]:
     merchants = merchants_of_user(user=user)
     if owner:
-        merchants = merchants.filter(staff__user=user, staff__role=MerchantStaff.Role.OWNER)
+        merchants = merchants.filter(staff__user_id=user.pk or 0,
+                                     staff__role=MerchantStaff.Role.OWNER)
     return merchants.values_list("pk", flat=True)  # type: ignore[return-value]
 
 
@@ -144,7 +152,7 @@ def delivery_log(*, delivery: Delivery) -> QuerySet[DeliveryAttempt]:
 
 def notices_for_user(*, user: User | AnonymousUser) -> QuerySet[EndpointNotice]:
     return (EndpointNotice.objects.filter(endpoint__in=endpoints_visible(user=user))
-            .select_related("endpoint").order_by("-created_at")[:20])  # type: ignore[return-value]
+            .select_related("endpoint").order_by("-created_at")[:20])
 
 
 # --- the developer page ------------------------------------------------------------------------

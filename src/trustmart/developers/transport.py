@@ -12,6 +12,7 @@ trickles bytes. Only the first bytes of the response are read and kept.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
@@ -148,10 +149,8 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Result:
         sock.settimeout(remaining)
 
         def cut() -> None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
         watchdog = threading.Timer(remaining, cut)
         watchdog.daemon = True

@@ -7,7 +7,7 @@ in the response to the POST that made it (never put in a URL or a session) and n
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -97,6 +97,10 @@ def _console(request: HttpRequest, merchant: Merchant, **extra: Any) -> HttpResp
     })
 
 
+def _console_url(request: HttpRequest) -> str:
+    return f"{reverse('developers:console')}?merchant={request.POST.get('merchant', '')}"
+
+
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
     try:
@@ -123,7 +127,7 @@ def app_create(request: HttpRequest) -> HttpResponse:
         return _not_found(request)
     except DomainError as exc:
         messages.error(request, str(exc.message))
-        return redirect(f"{reverse('developers:console')}?merchant={merchant.pk}")
+        return redirect(_console_url(request))
     return _console(request, merchant, new_app=app, new_secret=secret)
 
 
@@ -176,7 +180,7 @@ def endpoint_create(request: HttpRequest) -> HttpResponse:
         return _not_found(request)
     except DomainError as exc:
         messages.error(request, str(exc.message))
-        return redirect(f"{reverse('developers:console')}?merchant={merchant.pk}")
+        return redirect(_console_url(request))
     return _endpoint_page(request, endpoint.pk, new_secret=secret)
 
 
@@ -187,7 +191,7 @@ def _endpoint_page(request: HttpRequest, endpoint_id: int, **extra: Any) -> Http
         delivery.recent = list(selectors.delivery_log(delivery=delivery)[:3])  # type: ignore[attr-defined]
     return render(request, "developers/endpoint.html", {
         "endpoint": endpoint, "deliveries": deliveries,
-        "since_default": (timezone.localtime() - timezone.timedelta(days=1)).strftime(
+        "since_default": (timezone.localtime() - timedelta(days=1)).strftime(
             "%Y-%m-%dT%H:%M"), **extra})
 
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 CLIENT_ID_PREFIX = "tmapp_"
-SECRET_PREFIX = "tmcs_"
+SECRET_PREFIX = "tmcs_"  # noqa: S105  (a prefix, not a secret)
 TOKEN_PREFIX = "tmat_"  # noqa: S105  (a prefix, not a secret)
 MAX_OVERLAP_HOURS = 24 * 7
 
@@ -206,9 +206,10 @@ def token_issue(*, client_id: str, client_secret: str, scope: str | None = None)
     token has all of them. Asking for a scope the app does not hold is ``invalid_scope``."""
     app = _client(client_id, client_secret)
     wanted = sorted(set(scope.split())) if scope and scope.strip() else list(app.scopes)
-    if not set(wanted) <= set(app.scopes):
+    missing = sorted(set(wanted) - set(app.scopes))
+    if missing:
         raise OAuthError("invalid_scope", str(_("The app does not hold the scope %(scope)s.")
-                                              % {"scope": sorted(set(wanted) - set(app.scopes))[0]}))
+                                              % {"scope": missing[0]}))
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     seconds = settings.DEVELOPERS_ACCESS_TOKEN_SECONDS
     AccessToken.objects.create(app=app, token_hash=_digest(raw), scopes=wanted,

@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.accounts.models import User
 from trustmart.core.errors import Conflict, invalid
 from trustmart.core.events import Event
 from trustmart.merchants.selectors import merchant_for_owner
@@ -47,8 +48,6 @@ from ..selectors import app_of_user, endpoint_active_secrets, endpoint_for_manag
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-
-    from trustmart.accounts.models import User
 
 # Seconds to wait after the 1st, 2nd, ... failed attempt; after the last, the delivery fails.
 RETRY_SCHEDULE = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
@@ -109,7 +108,7 @@ def endpoint_create(*, user: User | AnonymousUser, url: str, event_types: list[s
     endpoint = WebhookEndpoint.objects.create(
         merchant=merchant, app=app, url=url, event_types=types,
         description=(description or "").strip()[:200],
-        created_by=user if app is None else None)
+        created_by=user if app is None and isinstance(user, User) else None)
     secret = signing.secret_new()
     EndpointSecret.objects.create(endpoint=endpoint, secret=secret)
     return endpoint, secret

@@ -42,7 +42,7 @@ def main() -> None:
             os.fsync(out.fileno())
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             nonlocal requests
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             try:
@@ -69,7 +69,7 @@ def main() -> None:
             self.end_headers()
             self.wfile.write(b"ok" if status < 300 else b"no")
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", int(args.port)), Handler)

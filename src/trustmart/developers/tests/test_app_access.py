@@ -4,15 +4,16 @@ idempotency keys, and the audit trail of every call."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from trustmart.accounts.models import User
 from trustmart.aftersales.models import Kind
 from trustmart.aftersales.tests.factories import make_order, open_case
-from trustmart.accounts.models import User
 from trustmart.catalog.models import Sku
 from trustmart.developers import services
 from trustmart.developers.models import ApiCall
@@ -110,7 +111,7 @@ def test_an_endpoint_that_names_no_scope_refuses_app_tokens(
 def test_an_expired_token_is_401_and_the_call_is_audited(
         app_a: Registered, app_client: Callable[..., Client], merchant_a: Merchant) -> None:
     api = app_client(app_a)
-    with time_machine.travel(timezone.now() + timezone.timedelta(hours=2)):
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
         response = api.get(f"/api/orders/merchant/{merchant_a.pk}/orders")
     assert response.status_code == 401 and response.json()["code"] == "token_expired"
     assert response["WWW-Authenticate"] == 'Bearer error="invalid_token"'
@@ -138,9 +139,9 @@ def test_every_call_is_audited_and_the_merchant_sees_it(
 def test_calls_are_purged_after_the_retention(
         app_a: Registered, app_client: Callable[..., Client], merchant_a: Merchant) -> None:
     app_client(app_a).get(f"/api/orders/merchant/{merchant_a.pk}/orders")
-    with time_machine.travel(timezone.now() + timezone.timedelta(days=29)):
+    with time_machine.travel(timezone.now() + timedelta(days=29)):
         assert services.api_calls_purge() == 0
-    with time_machine.travel(timezone.now() + timezone.timedelta(days=31)):
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
         assert services.api_calls_purge() == 1
     assert not ApiCall.objects.exists()
 

@@ -31,8 +31,8 @@ def _published_names() -> set[str]:
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     names.add(re.escape(first.value))
                 elif isinstance(first, ast.JoinedStr):
-                    names.add("".join(re.escape(p.value) if isinstance(p, ast.Constant) else ".+"
-                                      for p in first.values))
+                    names.add("".join(re.escape(str(p.value)) if isinstance(p, ast.Constant)
+                                      else ".+" for p in first.values))
                 else:  # a name from a table: checked by its own test below
                     names.add(f"{path.relative_to(SOURCE)}:{ast.unparse(first)}")
     return names

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import time_machine
 from django.test import Client
 from django.utils import timezone
@@ -60,7 +62,7 @@ def test_a_rotated_secret_works_during_the_overlap_and_not_after(
     _app, new = services.app_secret_rotate(user=owner_a, app_id=app_a.app.pk, overlap_hours=2)
     for secret in (app_a.secret, new):
         assert services.token_issue(client_id=app_a.app.client_id, client_secret=secret)
-    with time_machine.travel(timezone.now() + timezone.timedelta(hours=3)):
+    with time_machine.travel(timezone.now() + timedelta(hours=3)):
         assert services.token_issue(client_id=app_a.app.client_id, client_secret=new)
         response = Client().post(URL, {"grant_type": "client_credentials"},
                                  HTTP_AUTHORIZATION=basic(app_a.app.client_id, app_a.secret))

@@ -30,7 +30,8 @@ def _resolving(monkeypatch: pytest.MonkeyPatch, answers: list[list[str]]) -> lis
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1",
-                                     "169.254.169.254", "100.64.0.1", "0.0.0.0", "240.0.0.1",
+                                     "169.254.169.254", "100.64.0.1", "0.0.0.0",  # noqa: S104
+                                     "240.0.0.1",
                                      "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1",
                                      "224.0.0.1"])
 def test_private_loopback_link_local_and_reserved_addresses_are_refused(
