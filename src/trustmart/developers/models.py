@@ -12,12 +12,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DeveloperApp(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        REVOKED = "revoked", _("Revoked")
+        ACTIVE = "active", pgettext_lazy("app or endpoint", "Active")
+        REVOKED = "revoked", pgettext_lazy("app", "Revoked")
 
     merchant = models.ForeignKey("merchants.Merchant", null=True, blank=True,
                                  on_delete=models.CASCADE, related_name="developer_apps")
@@ -110,7 +111,7 @@ class WebhookEndpoint(models.Model):
     """A URL that receives the chosen event types, signed per the Standard Webhooks spec."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("app or endpoint", "Active")
         PAUSED = "paused", _("Paused")
         DISABLED = "disabled", _("Disabled after failing")
 
