@@ -209,7 +209,7 @@ class Delivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
-        SUCCEEDED = "succeeded", _("Delivered")
+        SUCCEEDED = "succeeded", pgettext_lazy("webhook delivery", "Delivered")
         FAILED = "failed", _("Failed")
 
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE,

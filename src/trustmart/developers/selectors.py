@@ -169,13 +169,16 @@ def scoped_operations() -> dict[str, list[ScopedOperation]]:
     from trustmart.api import api
 
     found: dict[str, list[ScopedOperation]] = {}
-    for prefix, router in api._routers:
-        for path, path_view in router.path_operations.items():
+    # Every mount of every router, nested ones included (ninja's bound routers).
+    for bound in api._get_bound_routers():
+        prefix = bound.prefix
+        for path, path_view in bound.path_operations.items():
             for operation in path_view.operations:
                 for auth in operation.auth_callbacks:
                     if isinstance(auth, AppTokenAuth):
                         for method in operation.methods:
+                            full = "/".join(p.strip("/") for p in ("api", prefix, path)
+                                            if p.strip("/"))
                             found.setdefault(auth.scope, []).append(ScopedOperation(
-                                method, "/api" + (prefix.rstrip("/") + path), operation.summary
-                                or ""))
+                                method, f"/{full}", operation.summary or ""))
     return {scope: sorted(ops, key=lambda o: (o.path, o.method)) for scope, ops in found.items()}

@@ -79,6 +79,7 @@ def test_every_scope_an_endpoint_names_is_declared_and_used() -> None:
     assert {"orders:read", "orders:ship", "products:read", "products:write", "stock:write",
             "cases:read", "cases:reply", "webhooks:manage"} <= set(used)
     assert any(op.path.startswith("/api/orders/merchant/") for op in used["orders:read"])
+    assert {op.path for op in used["stock:write"]} == {"/api/catalog/merchant/skus/{sku_id}/stock"}
 
 
 def test_the_catalogue_is_published_in_the_api(db: None) -> None:
