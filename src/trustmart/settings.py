@@ -145,6 +145,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "trustmart.web.context_processors.site",
             ],
+            # Filters every template has without {% load %}: {{ amount_fen|fen }} → ¥12.34.
+            "builtins": ["trustmart.core.templatetags.money"],
         },
     },
 ]

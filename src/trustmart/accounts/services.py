@@ -28,6 +28,7 @@ from trustmart.core.errors import (
     invalid,
 )
 from trustmart.core.images import square_jpeg
+from trustmart.core.services import model_update
 
 from .models import ApiToken, Follow, Role, RoleGrant, User, VerificationCode
 from .sms import get_sender
@@ -173,18 +174,15 @@ def user_authenticate(*, mobile: str, password: str, ip: str) -> User:
 
 # --- profile ---------------------------------------------------------------------------------
 def profile_update(*, user: User, nickname: str | None = None, bio: str | None = None) -> User:
-    fields = []
+    data: dict[str, str] = {}
     if nickname is not None:
-        user.nickname = _clean_nickname(nickname)
-        fields.append("nickname")
+        data["nickname"] = _clean_nickname(nickname)
     if bio is not None:
         bio = bio.strip()
         if len(bio) > 200:
             raise invalid("bio", _("The introduction has at most 200 characters."))
-        user.bio = bio
-        fields.append("bio")
-    if fields:
-        user.save(update_fields=fields)
+        data["bio"] = bio
+    model_update(user, data=data, fields=["nickname", "bio"])
     return user
 
 

@@ -8,16 +8,18 @@ concurrently as well (the journal reference ``debt:settle:<order no>`` under the
 from __future__ import annotations
 
 from trustmart.core.events import Event, subscribe
+from trustmart.orders.events import ORDER_SETTLED
 from trustmart.orders.settlement import withdrawal_check
 
 from . import services
 
 
-@subscribe("order.settled")
+@subscribe(ORDER_SETTLED)
 def on_order_settled(event: Event) -> None:
     """The settled money reached the merchant's payable: it first repays open debts."""
-    services.debts_repay_for_settlement(merchant_id=int(event.payload["merchant_id"]),
-                                        order_no=str(event.payload["order_no"]))
+    settled = ORDER_SETTLED.data(event)
+    services.debts_repay_for_settlement(merchant_id=settled.merchant_id,
+                                        order_no=settled.order_no)
 
 
 @withdrawal_check

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from trustmart.core.money import format_fen, parse_yuan
+from trustmart.core.forms import YuanField
 
 from .models import Category
 from .services import SpecOptionInput
@@ -36,28 +36,6 @@ def parse_spec_options(text: str) -> list[SpecOptionInput]:
 
 def spec_options_text(options: list[Any]) -> str:
     return "\n".join(f"{o.name}: {', '.join(o.values)}" for o in options)
-
-
-class YuanField(forms.CharField):
-    """An amount typed in yuan ("12.30"), cleaned to integer fen."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, int):
-            return format_fen(value, symbol="")
-        return value
-
-    def clean(self, value: Any) -> int | None:
-        text = super().clean(value)
-        if not text:
-            return None
-        try:
-            return parse_yuan(text)
-        except ValueError as exc:
-            raise forms.ValidationError(_("Enter an amount in yuan, like 99.90.")) from exc
 
 
 class PercentField(forms.DecimalField):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.vary import vary_on_headers
 
 from trustmart.core.errors import DomainError
-from trustmart.core.money import parse_yuan
+from trustmart.core.forms import YuanField
 
 from .search import Match, Sort, product_search
 from .search.cards import product_card
@@ -31,20 +31,6 @@ SORT_TABS = (
     ("price", Sort.PRICE_ASC, _("Price")),
     ("newest", Sort.NEWEST, _("New arrivals")),
 )
-
-
-class YuanField(forms.CharField):
-    """An amount typed in yuan ("12.5"), cleaned to fen."""
-
-    def clean(self, value: Any) -> int | None:
-        text = super().clean(value)  # length checks run on the text
-        if not text:
-            return None
-        try:
-            return parse_yuan(text)
-        except ValueError:
-            raise forms.ValidationError(_("Enter an amount in yuan, like 12.50."),
-                                        code="invalid_amount") from None
 
 
 class SearchForm(forms.Form):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from trustmart.orders.forms import YuanField
+from trustmart.core.forms import YuanField
 
 
 class WithdrawForm(forms.Form):

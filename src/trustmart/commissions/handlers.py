@@ -8,28 +8,31 @@ locks, ledger references as idempotency keys).
 from __future__ import annotations
 
 from trustmart.core.events import Event, subscribe
+from trustmart.orders.events import ORDER_PAID, ORDER_REFUNDED, ORDER_SETTLED
 
 from . import services
 
 
-@subscribe("order.paid")
+@subscribe(ORDER_PAID)
 def on_order_paid(event: Event) -> None:
-    lines = event.payload.get("lines")
-    if lines is not None and not any(line.get("store_id") for line in lines):
+    paid = ORDER_PAID.data(event)
+    if not any(line.store_id for line in paid.lines):
         return  # nobody sold any line (no store, no share): no commission, nothing to read
-    services.commissions_create_for_order(order_no=str(event.payload["order_no"]))
+    services.commissions_create_for_order(order_no=paid.order_no)
 
 
-@subscribe("order.settled")
+@subscribe(ORDER_SETTLED)
 def on_order_settled(event: Event) -> None:
-    services.commissions_release_for_order(order_no=str(event.payload["order_no"]),
-                                           lines=list(event.payload.get("lines") or []))
+    settled = ORDER_SETTLED.data(event)
+    services.commissions_release_for_order(
+        order_no=settled.order_no, lines=[line.to_payload() for line in settled.lines])
 
 
-@subscribe("order.refunded")
+@subscribe(ORDER_REFUNDED)
 def on_order_refunded(event: Event) -> None:
-    payload = event.payload
-    lines = payload.get("lines")
-    services.commissions_adjust_for_refund(order_no=str(payload["order_no"]),
-                                           lines=None if lines is None else list(lines),
-                                           full=bool(payload.get("full", lines is None)))
+    refunded = ORDER_REFUNDED.data(event)
+    lines = refunded.lines
+    services.commissions_adjust_for_refund(
+        order_no=refunded.order_no,
+        lines=None if lines is None else [line.to_payload() for line in lines],
+        full=refunded.full or lines is None)

@@ -1,12 +1,15 @@
-"""Showing a service's DomainError on the H5 form that led to it."""
+"""Form pieces every H5 page shares: a service's DomainError on the form, amounts in yuan."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .errors import DomainError
+from .money import format_fen, parse_yuan
 
 
 def form_error(form: forms.Form, exc: DomainError, *,
@@ -25,3 +28,47 @@ def form_error(form: forms.Form, exc: DomainError, *,
             placed = True
     if not placed:
         form.add_error(None, str(exc.message))
+
+
+class YuanField(forms.CharField):
+    """An amount typed in yuan ("12.50", "¥12.5"), cleaned to integer fen (1250).
+
+    Empty is ``None`` (with ``required=False``). More than two decimals is refused, never
+    rounded. ``min_fen``/``max_fen`` bound the amount; the message shows the bound as ``¥12.34``.
+    An ``int`` initial value is shown back in yuan (``1250`` → ``12.50``).
+    """
+
+    default_error_messages = {
+        "invalid_amount": _("Enter an amount in yuan, like 12.50."),
+        "min_fen": _("Enter at least %(limit)s."),
+        "max_fen": _("Enter at most %(limit)s."),
+    }
+
+    def __init__(self, *, min_fen: int | None = None, max_fen: int | None = None,
+                 **kwargs: Any) -> None:
+        self.min_fen, self.max_fen = min_fen, max_fen
+        kwargs.setdefault("max_length", 16)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return format_fen(value, symbol="")
+        return value
+
+    def clean(self, value: Any) -> int | None:
+        text = super().clean(value)  # required and length checks run on what was typed
+        if not text:
+            return None
+        try:
+            fen = parse_yuan(text)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid_amount"],
+                                        code="invalid_amount") from None
+        if self.min_fen is not None and fen < self.min_fen:
+            raise forms.ValidationError(self.error_messages["min_fen"], code="min_fen",
+                                        params={"limit": format_fen(self.min_fen)})
+        if self.max_fen is not None and fen > self.max_fen:
+            raise forms.ValidationError(self.error_messages["max_fen"], code="max_fen",
+                                        params={"limit": format_fen(self.max_fen)})
+        return fen

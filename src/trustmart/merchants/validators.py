@@ -6,14 +6,13 @@ run every check before writing anything.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
 
-from trustmart.core.errors import invalid
+from trustmart.core.errors import InvalidInput, invalid
+from trustmart.core.images import image_check
 
 # GB 32100-2015 统一社会信用代码: 17 characters and a check character, all from this alphabet
 # (the Latin letters without I, O, S, V and Z, which read like digits or each other).
@@ -22,8 +21,7 @@ CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 3
 CREDIT_CODE_LENGTH = 18
 
 DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
-DOCUMENT_MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
-_IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png"}
+DOCUMENT_IMAGE_FORMATS = frozenset({"JPEG", "PNG"})
 
 
 def credit_code_check_char(first17: str) -> str:
@@ -78,13 +76,8 @@ def check_document(upload: UploadedFile | None, *, field: str) -> CheckedDocumen
     if content.startswith(b"%PDF-"):
         return CheckedDocument(content, "pdf")
     try:
-        with Image.open(io.BytesIO(content)) as probe:
-            fmt = probe.format or ""
-            if fmt not in _IMAGE_FORMATS or probe.width * probe.height > DOCUMENT_MAX_PIXELS:
-                raise UnidentifiedImageError(fmt)
-            probe.verify()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
-            Image.DecompressionBombError) as exc:
+        fmt = image_check(content, field=field, formats=DOCUMENT_IMAGE_FORMATS)
+    except InvalidInput as exc:
         raise invalid(field, _("Upload a JPEG or PNG image or a PDF file."),
                       code="invalid_document") from exc
-    return CheckedDocument(content, _IMAGE_FORMATS[fmt])
+    return CheckedDocument(content, "jpg" if fmt == "JPEG" else "png")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from trustmart.core.money import parse_yuan
+from trustmart.core.forms import YuanField
 
 from .shipping import PROVINCES
 
@@ -23,30 +23,13 @@ class AddressForm(forms.Form):
     is_default = forms.BooleanField(label=_("Use as default address"), required=False)
 
 
-class YuanField(forms.CharField):
-    """An amount typed in yuan ("12.50"), cleaned to integer fen."""
-
-    def to_python(self, value: object) -> int | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            fen = parse_yuan(text)
-        except ValueError as exc:
-            raise forms.ValidationError(_("Enter an amount like 12.50.")) from exc
-        return fen
-
-
 class ShippingRuleForm(forms.Form):
-    flat_fee = YuanField(label=_("Shipping fee (yuan)"), required=False,
-                         widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    free_over = YuanField(label=_("Free shipping from (yuan, optional)"), required=False,
-                          widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    flat_fee = YuanField(label=_("Shipping fee (yuan)"), required=False)
+    free_over = YuanField(label=_("Free shipping from (yuan, optional)"), required=False)
     remote_provinces = forms.MultipleChoiceField(
         label=_("Remote regions"), required=False, choices=[(p, p) for p in PROVINCES],
         widget=forms.CheckboxSelectMultiple)
-    remote_surcharge = YuanField(label=_("Remote surcharge (yuan)"), required=False,
-                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    remote_surcharge = YuanField(label=_("Remote surcharge (yuan)"), required=False)
 
 
 class CartAddForm(forms.Form):

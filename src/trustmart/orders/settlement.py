@@ -41,7 +41,6 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.models import User
 from trustmart.core.errors import Conflict, NotFound, invalid
-from trustmart.core.events import publish
 from trustmart.core.jobs import job
 from trustmart.core.money import Rounding, apply_bps, format_fen
 from trustmart.ledger.models import Account, Entry, Hold, Journal, Purpose
@@ -56,6 +55,7 @@ from trustmart.ledger.services import (
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_for_staff
 
+from .events import ORDER_SETTLED, OrderSettled, SettledLine
 from .models import Order, OrderLine
 from .services import order_transition
 
@@ -115,20 +115,14 @@ def _settle_ledger(order: Order, *, settled_fen: int, fee_fen: int,
          memo=f"order {order.order_no}")
 
 
-def _settled_payload(order: Order, *, fee_fen: int, lines: list[OrderLine]) -> dict[str, Any]:
-    return {
-        "order_no": order.order_no,
-        "merchant_id": order.merchant_id,
-        "buyer_id": order.buyer_id,
-        "total_fen": order.total_fen,
-        "fee_fen": fee_fen,
-        "lines": [
-            {"line_id": line.pk, "paid_fen": line.paid_fen, "store_id": line.store_id,
-             "share_code": line.share_code, "commission_bps": line.commission_bps,
-             "commission_fen": line.commission_fen, "refunded_fen": line.refunded_fen}
-            for line in lines
-        ],
-    }
+def _settled_payload(order: Order, *, fee_fen: int, lines: list[OrderLine]) -> OrderSettled:
+    return OrderSettled(
+        order_no=order.order_no, merchant_id=order.merchant_id, buyer_id=order.buyer_id,
+        total_fen=order.total_fen, fee_fen=fee_fen,
+        lines=[SettledLine(line_id=line.pk, paid_fen=line.paid_fen, store_id=line.store_id,
+                           share_code=line.share_code, commission_bps=line.commission_bps,
+                           commission_fen=line.commission_fen, refunded_fen=line.refunded_fen)
+               for line in lines])
 
 
 def _is_due(order: Order, now: Any) -> bool:
@@ -161,7 +155,7 @@ def order_settle(*, order_no: str) -> bool:
             return False
         _settle_ledger(order, settled_fen=settled_fen, fee_fen=fee_fen,
                        commission_fen=commission_fen)
-        publish("order.settled", _settled_payload(order, fee_fen=fee_fen, lines=lines))
+        ORDER_SETTLED.publish(_settled_payload(order, fee_fen=fee_fen, lines=lines))
     return True
 
 

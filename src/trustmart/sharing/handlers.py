@@ -1,7 +1,8 @@
 """Reactions of the sharing app to news from higher apps (order events) and to logins.
 
-The order handlers read only the event payload (sharing sits below orders and never imports
-it); they are idempotent by line id, so a redelivered event changes nothing.
+The order handlers read the typed payload ``event.data`` (``orders.events.OrderPaid`` and
+``OrderRefunded``; sharing sits below orders and never imports it); they are idempotent by
+line id, so a redelivered event changes nothing.
 """
 
 from __future__ import annotations
@@ -20,18 +21,22 @@ from .session import binding_from_session
 
 @subscribe("order.paid")
 def on_order_paid(event: Event) -> None:
-    lines = list(event.payload.get("lines") or [])
-    services.share_sales_record(order_no=str(event.payload.get("order_no", "")), lines=lines)
+    paid = event.data
+    services.share_sales_record(order_no=paid.order_no, lines=[
+        services.SaleLine(line_id=line.line_id, paid_fen=line.paid_fen,
+                          share_code=line.share_code) for line in paid.lines])
     # 锁客 is renewed by a purchase through the bound sharer's store.
-    store_ids = {int(line["store_id"]) for line in lines if line.get("store_id")}
-    if store_ids and event.payload.get("buyer_id"):
-        services.bindings_renew_by_purchase(buyer_id=int(event.payload["buyer_id"]),
-                                            store_ids=store_ids)
+    store_ids = {line.store_id for line in paid.lines if line.store_id}
+    if store_ids:
+        services.bindings_renew_by_purchase(buyer_id=paid.buyer_id, store_ids=store_ids)
 
 
 @subscribe("order.refunded")
 def on_order_refunded(event: Event) -> None:
-    services.share_sales_refund(lines=list(event.payload.get("lines") or []))
+    refunded = event.data
+    services.share_sales_refund(lines=[
+        services.RefundLine(line_id=line.line_id, total_refunded_fen=line.total_refunded_fen)
+        for line in refunded.lines or ()])
 
 
 @receiver(user_logged_in, dispatch_uid="trustmart.sharing.bind_on_login")

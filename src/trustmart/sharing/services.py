@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -268,33 +270,46 @@ def binding_expire_due() -> int:
 
 
 # --- sales through shares (fed by order events) -----------------------------------------------
+@dataclass(frozen=True)
+class SaleLine:
+    """A paid order line as sharing needs it (from ``order.paid``)."""
+
+    line_id: int
+    paid_fen: int
+    share_code: str | None
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    """A refunded order line as sharing needs it (from ``order.refunded``)."""
+
+    line_id: int
+    total_refunded_fen: int
+
+
 @transaction.atomic
-def share_sales_record(*, order_no: str, lines: list[dict[str, object]]) -> int:
+def share_sales_record(*, order_no: str, lines: Sequence[SaleLine]) -> int:
     """Record the paid lines that carry a share code; idempotent by line id."""
-    codes = {str(line["share_code"]) for line in lines if line.get("share_code")}
+    codes = {line.share_code for line in lines if line.share_code}
     shares = dict(Share.objects.filter(code__in=codes).values_list("code", "pk"))
     made = 0
     for line in lines:
-        share_id = shares.get(str(line.get("share_code") or ""))
+        share_id = shares.get(line.share_code or "")
         if share_id is None:
             continue
         _row, created = ShareSale.objects.get_or_create(
-            line_id=int(str(line["line_id"])),
-            defaults={"share_id": share_id, "order_no": order_no,
-                      "paid_fen": int(str(line.get("paid_fen") or 0))})
+            line_id=line.line_id,
+            defaults={"share_id": share_id, "order_no": order_no, "paid_fen": line.paid_fen})
         made += created
     return made
 
 
 @transaction.atomic
-def share_sales_refund(*, lines: list[dict[str, object]]) -> int:
+def share_sales_refund(*, lines: Sequence[RefundLine]) -> int:
     """Set each refunded line's refunded total (absolute, so a repeat changes nothing)."""
     changed = 0
     for line in lines:
-        if "line_id" not in line:
-            continue
-        total = int(str(line.get("total_refunded_fen", line.get("refunded_fen", 0)) or 0))
-        changed += ShareSale.objects.filter(line_id=int(str(line["line_id"]))).update(
-            refunded_fen=Least(total, F("paid_fen")))
+        changed += ShareSale.objects.filter(line_id=line.line_id).update(
+            refunded_fen=Least(line.total_refunded_fen, F("paid_fen")))
     return changed
 

@@ -22,6 +22,7 @@ from trustmart.accounts.services import (
 from trustmart.catalog.selectors import products_visible
 from trustmart.core.errors import Conflict, InvalidInput, NotFound, invalid
 from trustmart.core.images import square_jpeg
+from trustmart.core.services import model_update
 
 from .models import Store, StoreItem
 
@@ -126,15 +127,12 @@ def store_open(*, owner: User, name: str, introduction: str = "",
 def store_update(*, owner: User, name: str | None = None,
                  introduction: str | None = None) -> Store:
     store = _own_store(owner, lock=True)
-    fields = []
+    data: dict[str, str] = {}
     if name is not None:
-        store.name = _clean_name(name)
-        fields.append("name")
+        data["name"] = _clean_name(name)
     if introduction is not None:
-        store.introduction = _clean_introduction(introduction)
-        fields.append("introduction")
-    if fields:
-        store.save(update_fields=fields)
+        data["introduction"] = _clean_introduction(introduction)
+    model_update(store, data=data, fields=["name", "introduction"])
     return store
 
 

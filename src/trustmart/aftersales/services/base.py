@@ -16,12 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from trustmart.accounts.models import User
 from trustmart.accounts.selectors import is_operator
 from trustmart.core.errors import Conflict, NotAuthenticated, NotFound, invalid
-from trustmart.core.events import publish
 from trustmart.merchants.selectors import merchants_of_user
 from trustmart.orders.models import Order, OrderLine
 from trustmart.orders.services import order_case_close, order_refund
 
 from ..conf import MAX_IMAGES
+from ..events import CASE_CLOSED, CaseClosed
 from ..evidence import evidence_jpeg
 from ..models import TRANSITIONS, Case, CaseEvent, CaseImage, CaseMessage, Kind, Outcome
 
@@ -188,6 +188,7 @@ def execute_refund(case: Case, amount_fen: int) -> int:
 
 
 def case_payload(case: Case) -> dict[str, Any]:
+    """The fields every case event carries (``CaseOpened``; ``CaseClosed`` adds the end)."""
     line = case.line
     return {"case_no": case.case_no, "kind": case.kind, "order_no": case.order.order_no,
             "line_id": case.line_id, "buyer_id": case.buyer_id,
@@ -203,10 +204,10 @@ def finish(case: Case, *, outcome: str) -> None:
     order_case_close(order_no=case.order.order_no)
     counterfeit = case.kind == Kind.COUNTERFEIT and outcome in (Outcome.UPHELD,
                                                                  Outcome.REFUNDED)
-    publish("case.closed", {**case_payload(case), "outcome": outcome,
-                            "refund_fen": int(case.refund_fen),
-                            "compensation_fen": int(case.compensation_fen),
-                            "counterfeit": counterfeit})
+    CASE_CLOSED.publish(CaseClosed(**case_payload(case), outcome=outcome,
+                                   refund_fen=int(case.refund_fen),
+                                   compensation_fen=int(case.compensation_fen),
+                                   counterfeit=counterfeit))
 
 
 def close(case: Case, to_status: str, *, outcome: str, kind: str, actor: User | None = None,

@@ -17,13 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.models import User
 from trustmart.core.errors import Conflict, NotFound, invalid
-from trustmart.core.events import publish
 from trustmart.logistics.carriers import carrier_clean, tracking_no_clean
 from trustmart.orders.models import Order
 from trustmart.orders.selectors import order_for_buyer
 from trustmart.orders.services import order_case_open
 
 from .. import conf
+from ..events import CASE_OPENED, CaseOpened
 from ..models import OPEN, WITHDRAWABLE, Case, CaseEvent, CaseMessage, Kind, Outcome, Reason, Status
 from .base import (
     BUYER,
@@ -121,7 +121,7 @@ def case_open(*, buyer: User | AnonymousUser, order_no: str, line_id: int, kind:
     CaseEvent.objects.create(case=case, kind="opened", to_status=case.status, actor=user,
                              role=BUYER, note=text, amount_fen=amount, created_at=now)
     save_images(case, encoded, user=user, role=BUYER)
-    publish("case.opened", case_payload(case))
+    CASE_OPENED.publish(CaseOpened(**case_payload(case)))
     return case
 
 

@@ -1,7 +1,7 @@
 """Product images and certificates: uploads checked by decoding, stored through Django storage.
 
-Images are decoded with Pillow (JPEG, PNG or WebP, not trusted by name or declared type) and
-re-encoded as JPEG at most 1200 px wide, which also drops metadata such as GPS positions.
+Images go through ``core.images.image_clean`` (JPEG, PNG or WebP, decoded, never trusted by
+name or declared type) and are re-encoded as JPEG at most 1200 px wide.
 Certificates are an image (re-encoded the same way) or a PDF (checked by its ``%PDF-`` magic
 bytes and stored as sent). For a live product, adding, removing or reordering goes into its
 pending revision; otherwise it applies in place.
@@ -9,7 +9,6 @@ pending revision; otherwise it applies in place.
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -20,9 +19,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from trustmart.core.errors import InvalidInput, NotFound, invalid
+from trustmart.core.images import WEB_FORMATS, image_clean
 
 from ..models import Certificate, Product, ProductImage
 from ._common import product_for_staff_write, require_content_editable
@@ -36,8 +35,6 @@ if TYPE_CHECKING:
 
 IMAGE_MAX_BYTES = getattr(settings, "CATALOG_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
 CERTIFICATE_MAX_BYTES = getattr(settings, "CATALOG_CERTIFICATE_MAX_BYTES", 10 * 1024 * 1024)
-IMAGE_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
-IMAGE_MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
 IMAGE_MAX_SIDE = 1200
 MAX_IMAGES = 9
 MAX_CERTIFICATES = 10
@@ -57,29 +54,15 @@ def _read(upload: UploadedFile, *, field: str, limit: int) -> bytes:
 
 def reencode_image(data: bytes, *, field: str) -> bytes:
     """Decode ``data`` as a JPEG, PNG or WebP image and return it as a clean JPEG."""
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in IMAGE_FORMATS:
-                raise UnidentifiedImageError(probe.format)
-            if probe.width * probe.height > IMAGE_MAX_PIXELS:
-                raise UnidentifiedImageError("too many pixels")
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as opened:
-            upright = ImageOps.exif_transpose(opened)
-            rgb = upright.convert("RGB")
-            rgb.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE), Image.Resampling.LANCZOS)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise invalid(field, _("Upload a JPEG, PNG or WebP image."),
-                      code="invalid_image") from exc
-    buffer = io.BytesIO()
-    rgb.save(buffer, format="JPEG", quality=85, optimize=True)
-    return buffer.getvalue()
+    return image_clean(data, field=field, max_bytes=len(data), formats=WEB_FORMATS,
+                       max_side=IMAGE_MAX_SIDE).data
 
 
 # --- images -------------------------------------------------------------------------------
 def product_image_add(*, user: User | AnonymousUser, product_id: int,
                       upload: UploadedFile) -> ProductImage:
-    data = reencode_image(_read(upload, field="image", limit=IMAGE_MAX_BYTES), field="image")
+    data = image_clean(upload, field="image", max_bytes=IMAGE_MAX_BYTES, formats=WEB_FORMATS,
+                       max_side=IMAGE_MAX_SIDE).data
     return product_image_add_bytes(user=user, product_id=product_id, jpeg=data)
 
 

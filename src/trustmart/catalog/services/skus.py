@@ -20,8 +20,8 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.core.errors import Conflict, NotFound, invalid
-from trustmart.core.events import publish
 
+from ..events import STOCK_LOW, StockLow
 from ..models import Product, Sku, SpecOption
 from ._common import product_for_staff_write, product_price_refresh
 from .page_cache import product_page_changed
@@ -320,10 +320,10 @@ def _stock_set(*, sku_id: int, stock: int) -> None:
 def _stock_low_publish(sku_id: int) -> None:
     sku = Sku.objects.filter(pk=sku_id).select_related("product").only(
         "stock", "spec_key", "product__merchant_id", "product__name").get()
-    publish("stock.low", {"sku_id": sku.pk, "product_id": sku.product_id,
-                          "merchant_id": sku.product.merchant_id, "product_name": sku.product.name,
-                          "spec_key": sku.spec_key, "stock": sku.stock,
-                          "threshold": settings.CATALOG_LOW_STOCK_THRESHOLD})
+    STOCK_LOW.publish(StockLow(
+        sku_id=sku.pk, product_id=sku.product_id, merchant_id=sku.product.merchant_id,
+        product_name=sku.product.name, spec_key=sku.spec_key, stock=sku.stock,
+        threshold=settings.CATALOG_LOW_STOCK_THRESHOLD))
 
 
 def sku_stock_return(*, sku_id: int, quantity: int) -> None:

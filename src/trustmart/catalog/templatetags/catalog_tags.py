@@ -1,7 +1,8 @@
 """Template helpers for catalog pages and for other apps showing product cards.
 
-``{% load catalog_tags %}`` then ``{{ product.price_fen|fen }}``, ``{{ product|main_image_url }}``
+``{% load catalog_tags %}`` then ``{{ product.price_fen|yuan }}``, ``{{ product|main_image_url }}``
 (for rows of ``selectors.product_card_qs()``) and ``{{ product.commission_bps|percent }}``.
+``|fen`` (``¥123.45``) is a builtin of every template (``core.templatetags.money``).
 """
 
 from __future__ import annotations
@@ -16,13 +17,6 @@ from .. import selectors
 
 register = template.Library()
 
-
-@register.filter
-def fen(amount: Any) -> str:
-    """``12345`` → ``¥123.45``."""
-    if amount is None or amount == "":
-        return ""
-    return format_fen(int(amount))
 
 
 @register.filter

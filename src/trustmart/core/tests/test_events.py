@@ -1,7 +1,9 @@
 import threading
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated
 
 import pytest
 import time_machine
@@ -15,9 +17,26 @@ calls: Counter[str] = Counter()
 failures = {"left": 0}
 
 
-@events.subscribe("test.counted")
+@dataclass(frozen=True)
+class Counted(events.Payload):
+    """A number to count."""
+
+    n: Annotated[int, "Which call this is."]
+
+
+@dataclass(frozen=True)
+class Nothing(events.Payload):
+    """An event that carries nothing."""
+
+
+COUNTED = events.EventType("test.counted", Counted)
+FLAKY = events.EventType("test.flaky", Nothing)
+UNHEARD = events.EventType("test.unheard", Counted)
+
+
+@events.subscribe(COUNTED)
 def count_it(event: events.Event) -> None:
-    calls[str(event.payload["n"])] += 1
+    calls[str(COUNTED.data(event).n)] += 1
 
 
 @events.subscribe("test.flaky")

@@ -22,8 +22,8 @@ from trustmart.accounts.models import Role
 from trustmart.accounts.services import role_grant
 from trustmart.accounts.validators import normalize_mobile
 from trustmart.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, invalid
-from trustmart.core.events import publish
 
+from ..events import MERCHANT_APPROVED, MerchantApproved
 from ..models import ApplicationDecision, Merchant, MerchantApplication, MerchantStaff
 from ..selectors import require_operator
 from ..validators import CheckedDocument, check_document, normalize_credit_code
@@ -200,8 +200,8 @@ def application_approve(*, operator: User | AnonymousUser, application_id: int,
         MerchantStaff.objects.create(merchant=merchant, user=application.applicant,
                                      role=MerchantStaff.Role.OWNER, added_by=actor)
         role_grant(user=application.applicant, role=Role.MERCHANT_STAFF, granted_by=actor)
-        publish("merchant.approved", {"merchant_id": merchant.pk,
-                                      "application_id": application.pk})
+        MERCHANT_APPROVED.publish(MerchantApproved(merchant_id=merchant.pk,
+                                                   application_id=application.pk))
     return merchant
 
 

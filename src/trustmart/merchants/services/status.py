@@ -15,10 +15,16 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.core.errors import Conflict, NotFound, invalid
-from trustmart.core.events import publish
+from trustmart.core.events import EventType
 from trustmart.ledger.models import Account, Purpose
 from trustmart.ledger.services import account_get_or_create
 
+from ..events import (
+    MERCHANT_CLOSED,
+    MERCHANT_REINSTATED,
+    MERCHANT_SUSPENDED,
+    MerchantStatusChanged,
+)
 from ..models import Merchant, MerchantStatusChange
 from ..selectors import LEDGER_OWNER_TYPE, merchant_deposit_balance_fen, require_operator
 
@@ -31,10 +37,10 @@ Status = Merchant.Status
 Kind = Merchant.SuspensionKind
 
 # action → (statuses it may start from, status it leads to, event published)
-TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
-    "suspend": (frozenset({Status.ACTIVE}), Status.SUSPENDED, "merchant.suspended"),
-    "reinstate": (frozenset({Status.SUSPENDED}), Status.ACTIVE, "merchant.reinstated"),
-    "close": (frozenset({Status.ACTIVE, Status.SUSPENDED}), Status.CLOSED, "merchant.closed"),
+TRANSITIONS: dict[str, tuple[frozenset[str], str, EventType[MerchantStatusChanged]]] = {
+    "suspend": (frozenset({Status.ACTIVE}), Status.SUSPENDED, MERCHANT_SUSPENDED),
+    "reinstate": (frozenset({Status.SUSPENDED}), Status.ACTIVE, MERCHANT_REINSTATED),
+    "close": (frozenset({Status.ACTIVE, Status.SUSPENDED}), Status.CLOSED, MERCHANT_CLOSED),
 }
 REASON_MAX = 500
 # Recorded (in English, for the audit trail) when the deposit suspends a merchant by itself.
@@ -70,7 +76,7 @@ def _transition(*, merchant_id: int, action: str, actor: User | None, reason: st
                              "Refresh and try again."), code="status_changed")
         MerchantStatusChange.objects.create(merchant=merchant, from_status=merchant.status,
                                             to_status=target, reason=reason, changed_by=actor)
-        publish(event, {"merchant_id": merchant.pk})
+        event.publish(MerchantStatusChanged(merchant_id=merchant.pk))
         merchant.refresh_from_db()
     return merchant
 

@@ -2,7 +2,7 @@
 (checkouts, orders, lines, timelines)."""
 
 from .cart import Address, CartLine, ShippingRule
-from .order import TRANSITIONS, Checkout, Order, OrderEvent, OrderLine
+from .order import ORDER_STATES, TRANSITIONS, Checkout, Order, OrderEvent, OrderLine
 
-__all__ = ["TRANSITIONS", "Address", "CartLine", "Checkout", "Order", "OrderEvent", "OrderLine",
-           "ShippingRule"]
+__all__ = ["ORDER_STATES", "TRANSITIONS", "Address", "CartLine", "Checkout", "Order", "OrderEvent",
+           "OrderLine", "ShippingRule"]

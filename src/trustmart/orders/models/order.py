@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.core.states import StateMachine, Timeline
+
 
 def _number(prefix: str) -> str:
     # Sortable by time, unguessable in the tail: 20261122153012 + 8 random digits.
@@ -209,3 +211,7 @@ TRANSITIONS: dict[str, set[str]] = {
     Order.Status.CANCELLED: set(),
     Order.Status.REFUNDED: set(),
 }
+
+# The machine every order status move goes through (``orders.services.order_transition``).
+ORDER_STATES = StateMachine(Order, transitions=TRANSITIONS,
+                            timeline=Timeline(OrderEvent, subject="order"))

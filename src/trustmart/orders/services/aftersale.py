@@ -17,8 +17,6 @@ a settling run.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -26,10 +24,10 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.models import User
 from trustmart.core.errors import Conflict, NotFound, invalid
-from trustmart.core.events import publish
 from trustmart.ledger.models import Hold, Journal, Purpose
 from trustmart.ledger.services import Leg, hold_post, platform_account_ids, post
 
+from ..events import ORDER_REFUNDED, OrderRefunded, RefundedLine
 from ..models import Order, OrderLine
 from .transitions import order_stock_return, order_transition
 
@@ -44,10 +42,10 @@ def _locked(order_no: str) -> Order:
     return order
 
 
-def refund_line_payload(line: OrderLine, *, refunded_now: int) -> dict[str, Any]:
-    return {"line_id": line.pk, "refunded_fen": refunded_now,
-            "total_refunded_fen": line.refunded_fen, "paid_fen": line.paid_fen,
-            "commission_fen": line.commission_fen}
+def refund_line_payload(line: OrderLine, *, refunded_now: int) -> RefundedLine:
+    return RefundedLine(line_id=line.pk, refunded_fen=refunded_now,
+                        total_refunded_fen=line.refunded_fen, paid_fen=line.paid_fen,
+                        commission_fen=line.commission_fen)
 
 
 def _scaled_commission(line: OrderLine, *, before: int, after: int) -> int:
@@ -89,7 +87,7 @@ def order_refund(*, order_no: str, amount_fen: int, lines: dict[int, int], reaso
         raise invalid("lines", _("This line is not part of the order."))
     if sum(lines.values()) > amount_fen or any(v < 0 for v in lines.values()):
         raise invalid("lines", _("The line refunds do not add up to the refund."))
-    touched: list[dict[str, Any]] = []
+    touched: list[RefundedLine] = []
     for line_id, line_fen in sorted(lines.items()):
         line = by_id[line_id]
         if line_fen == 0:
@@ -127,12 +125,10 @@ def order_refund(*, order_no: str, amount_fen: int, lines: dict[int, int], reaso
         order.refunded_fen = refunded
         order.events.create(kind="partial_refund", actor=actor, note=note,
                             from_status=order.status, to_status=order.status)
-    publish("order.refunded", {
-        "order_no": order.order_no, "checkout_no": order.checkout.checkout_no,
-        "merchant_id": order.merchant_id, "buyer_id": order.buyer_id,
-        "amount_fen": amount_fen, "reason": note, "reference": reference, "full": full,
-        "lines": touched,
-    })
+    ORDER_REFUNDED.publish(OrderRefunded(
+        order_no=order.order_no, checkout_no=order.checkout.checkout_no,
+        merchant_id=order.merchant_id, buyer_id=order.buyer_id,
+        amount_fen=amount_fen, reason=note, reference=reference, full=full, lines=touched))
     return order
 
 

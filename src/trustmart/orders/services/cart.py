@@ -15,6 +15,7 @@ from trustmart.accounts.validators import normalize_mobile
 from trustmart.catalog.models import Sku
 from trustmart.catalog.selectors import product_purchasable, sellable_batch_subquery
 from trustmart.core.errors import InvalidInput, NotAuthenticated, invalid
+from trustmart.core.services import model_update
 from trustmart.merchants.selectors import merchant_for_staff
 from trustmart.stores.models import Store, StoreItem
 
@@ -78,9 +79,7 @@ def address_update(*, user: User | AnonymousUser, address_id: int, recipient_nam
     address = address_get(user=user, address_id=address_id)
     values = _clean_address(recipient_name=recipient_name, mobile=mobile, province=province,
                             city=city, district=district, detail=detail)
-    for field, value in values.items():
-        setattr(address, field, value)
-    address.save()
+    model_update(address, data=values, fields=list(values))
     if is_default:
         return address_set_default(user=user, address_id=address.pk)
     return address

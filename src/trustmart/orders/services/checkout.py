@@ -11,7 +11,6 @@ import hashlib
 import json
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -29,7 +28,6 @@ from trustmart.catalog.selectors import (
 )
 from trustmart.catalog.services import sku_stock_take
 from trustmart.core.errors import Conflict, InvalidInput, NotFound, invalid
-from trustmart.core.events import publish
 from trustmart.ledger.models import Purpose
 from trustmart.ledger.selectors import platform_account_subquery
 from trustmart.ledger.services import (
@@ -41,6 +39,15 @@ from trustmart.ledger.services import (
 from trustmart.merchants.models import Merchant
 from trustmart.sharing.selectors import Attribution, AttributionAsk, attributions_for
 
+from ..events import (
+    CHECKOUT_CREATED,
+    ORDER_PAID,
+    ORDER_REFUNDED,
+    CheckoutCreated,
+    OrderPaid,
+    OrderRefunded,
+    PaidLine,
+)
 from ..models import Address, CartLine, Checkout, Order, OrderLine
 from ..selectors import address_get
 from ..shipping import shipping_fee_fen
@@ -190,9 +197,9 @@ def checkout_create(*, buyer: User | AnonymousUser, address_id: int,
                                if line.order_id == order.pk]
     checkout.created_orders = orders  # type: ignore[attr-defined]
     CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
-    publish("checkout.created", {"checkout_no": checkout.checkout_no, "buyer_id": member.pk,
-                                 "total_fen": checkout.total_fen,
-                                 "order_nos": [order.order_no for order in reversed(orders)]})
+    CHECKOUT_CREATED.publish(CheckoutCreated(
+        checkout_no=checkout.checkout_no, buyer_id=member.pk, total_fen=checkout.total_fen,
+        order_nos=[order.order_no for order in reversed(orders)]))
     return checkout
 
 
@@ -208,12 +215,12 @@ def _order_line(order: Order, line: CartLine, attribution: Attribution) -> Order
         share_code=attribution.share_code)
 
 
-def _paid_payload(order: Order, lines: list[OrderLine]) -> dict[str, Any]:
-    return {"order_no": order.order_no, "buyer_id": order.buyer_id,
-            "merchant_id": order.merchant_id, "total_fen": order.total_fen,
-            "lines": [{"line_id": line.pk, "paid_fen": line.paid_fen, "store_id": line.store_id,
-                       "share_code": line.share_code, "commission_bps": line.commission_bps}
-                      for line in lines]}
+def _paid_payload(order: Order, lines: list[OrderLine]) -> OrderPaid:
+    return OrderPaid(order_no=order.order_no, buyer_id=order.buyer_id,
+                     merchant_id=order.merchant_id, total_fen=order.total_fen,
+                     lines=[PaidLine(line_id=line.pk, paid_fen=line.paid_fen,
+                                     store_id=line.store_id, share_code=line.share_code,
+                                     commission_bps=line.commission_bps) for line in lines])
 
 
 def checkout_paid(*, checkout_no: str, amount_fen: int, payment_ref: str) -> bool:
@@ -290,7 +297,7 @@ def _orders_paid(checkout_no: str, *, now: datetime) -> None:
                                                    "escrow_hold_id": order.escrow_hold_id}):
         raise Conflict(_("This order cannot be paid now."), code="order_not_payable")
     for order_id, order in orders.items():
-        publish("order.paid", _paid_payload(order, lines[order_id]))
+        ORDER_PAID.publish(_paid_payload(order, lines[order_id]))
 
 
 def _checkout_close(checkout_no: str, *, status: str, kind: str, actor: User | None = None,
@@ -349,11 +356,11 @@ def order_cancel(*, user: User | AnonymousUser, order_no: str, reason: str = "")
         for line in lines:
             line.refunded_fen, line.commission_fen = line.paid_fen, 0
         OrderLine.objects.bulk_update(lines, ["refunded_fen", "commission_fen"])
-        publish("order.refunded", {
-            "order_no": order.order_no, "checkout_no": order.checkout.checkout_no,
-            "merchant_id": order.merchant_id, "buyer_id": order.buyer_id,
-            "amount_fen": order.total_fen, "reason": reason,
-            "reference": f"order:{order.order_no}:refund", "full": True,
-            "lines": [refund_line_payload(line, refunded_now=line.paid_fen) for line in lines]})
+        ORDER_REFUNDED.publish(OrderRefunded(
+            order_no=order.order_no, checkout_no=order.checkout.checkout_no,
+            merchant_id=order.merchant_id, buyer_id=order.buyer_id,
+            amount_fen=order.total_fen, reason=reason,
+            reference=f"order:{order.order_no}:refund", full=True,
+            lines=[refund_line_payload(line, refunded_now=line.paid_fen) for line in lines]))
         return order
     raise Conflict(_("This order cannot be cancelled now."), code="order_not_cancellable")

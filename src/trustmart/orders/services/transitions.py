@@ -1,4 +1,5 @@
-"""Order status moves: one guarded conditional update per move, recorded in the timeline.
+"""Order status moves: one guarded conditional update per move (``ORDER_STATES``, a
+``core.states.StateMachine``), recorded in the order's timeline.
 
 ``UPDATE ... WHERE status = <from>`` is what makes two racing requests (ship vs cancel, two
 confirmations) produce exactly one winner without holding a lock across the request.
@@ -19,34 +20,20 @@ from django.utils.translation import gettext_lazy as _
 from trustmart.accounts.models import User
 from trustmart.catalog.services import sku_stock_return
 from trustmart.core.errors import Conflict, NotFound
-from trustmart.core.events import publish
 
-from ..models import TRANSITIONS, Order, OrderEvent
+from ..events import ORDER_RECEIVED, ORDER_SHIPPED, OrderReceived, OrderShipped
+from ..models import ORDER_STATES, Order
+
+
+def _record(kind: str, actor: User | None, note: str) -> dict[str, Any]:
+    return {"kind": kind, "actor": actor if actor and actor.pk else None, "note": note[:300]}
 
 
 def order_transition(order: Order, to_status: str, *, kind: str, actor: User | None = None,
                      note: str = "", **fields: Any) -> bool:
     """Move ``order`` from its current (in-memory) status to ``to_status``; False if the move
     is not allowed or another request moved the order first."""
-    from_status = order.status
-    if to_status not in TRANSITIONS.get(from_status, set()):
-        return False
-    with transaction.atomic(savepoint=False):  # nothing inside is caught: no savepoint needed
-        won = Order.objects.filter(pk=order.pk, status=from_status).update(status=to_status,
-                                                                           **fields)
-        if not won:
-            return False
-        OrderEvent.objects.create(order=order, from_status=from_status, to_status=to_status,
-                                  kind=kind, actor=actor if actor and actor.pk else None,
-                                  note=note[:300])
-    order.status = to_status
-    computed = [name for name, value in fields.items() if hasattr(value, "resolve_expression")]
-    for name, value in fields.items():
-        if name not in computed:
-            setattr(order, name, value)
-    if computed:
-        order.refresh_from_db(fields=computed)
-    return True
+    return ORDER_STATES.move(order, to_status, record=_record(kind, actor, note), **fields)
 
 
 def orders_transition(orders: list[Order], to_status: str, *, kind: str,
@@ -56,26 +43,8 @@ def orders_transition(orders: list[Order], to_status: str, *, kind: str,
     order (``fields(order)`` are its other columns, plain values) and one INSERT for all their
     timeline events. False, with nothing recorded, unless every order moved; the caller then
     raises so that its transaction rolls the moved ones back."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("orders_transition must run inside a transaction")
-    changes: list[tuple[Order, str, dict[str, Any]]] = []
-    for order in orders:
-        from_status, values = order.status, fields(order)
-        if to_status not in TRANSITIONS.get(from_status, set()):
-            return False
-        if not Order.objects.filter(pk=order.pk, status=from_status).update(status=to_status,
-                                                                            **values):
-            return False
-        changes.append((order, from_status, values))
-    OrderEvent.objects.bulk_create(
-        OrderEvent(order=order, from_status=from_status, to_status=to_status, kind=kind,
-                   actor=actor if actor and actor.pk else None, note=note[:300])
-        for order, from_status, _values in changes)
-    for order, _from_status, values in changes:
-        order.status = to_status
-        for name, value in values.items():
-            setattr(order, name, value)
-    return True
+    return ORDER_STATES.move_many(orders, to_status, fields=fields,
+                                  record=_record(kind, actor, note))
 
 
 def order_stock_return(order: Order) -> None:
@@ -103,10 +72,10 @@ def order_ship(*, order_no: str, actor: User | None = None) -> Order:
     if not order_transition(order, Order.Status.SHIPPED, kind="shipped", actor=actor,
                             shipped_at=now, auto_confirm_due_at=due):
         raise Conflict(_("This order cannot be shipped now."), code="order_not_shippable")
-    publish("order.shipped", {"order_no": order.order_no, "buyer_id": order.buyer_id,
-                              "merchant_id": order.merchant_id,
-                              "paid_at": order.paid_at.isoformat() if order.paid_at else None,
-                              "shipped_at": now.isoformat()})
+    ORDER_SHIPPED.publish(OrderShipped(
+        order_no=order.order_no, buyer_id=order.buyer_id, merchant_id=order.merchant_id,
+        paid_at=order.paid_at.isoformat() if order.paid_at else None,
+        shipped_at=now.isoformat()))
     return order
 
 
@@ -127,9 +96,9 @@ def order_confirm_receipt(*, order_no: str, user: User | AnonymousUser | None = 
                             actor=actor, received_at=now, auto_confirm_due_at=None,
                             settle_due_at=now + timedelta(days=settings.ORDER_AFTER_SALE_DAYS)):
         raise Conflict(_("This order cannot be confirmed now."), code="order_not_confirmable")
-    publish("order.received", {"order_no": order.order_no, "buyer_id": order.buyer_id,
-                               "merchant_id": order.merchant_id, "auto": auto,
-                               "received_at": now.isoformat()})
+    ORDER_RECEIVED.publish(OrderReceived(
+        order_no=order.order_no, buyer_id=order.buyer_id, merchant_id=order.merchant_id,
+        auto=auto, received_at=now.isoformat()))
     return order
 
 

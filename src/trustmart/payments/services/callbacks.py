@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from trustmart.core import events
 from trustmart.core.errors import DomainError
-from trustmart.core.events import publish
 
+from ..events import PAYMENT_ENDED, PaymentEnded
 from ..models import CallbackLog, Payment, Refund
 from ..providers import CallbackData, Outcome, PaymentProvider, get_provider
 from .purposes import handler_for
@@ -237,7 +237,6 @@ def _settle(payment: Payment) -> None:
             payment.ledger_reference = reference
     elif handler.closed is not None:
         handler.closed(payment)
-    publish(f"payment.{payment.status}", {
-        "payment_no": payment.payment_no, "purpose": payment.purpose,
-        "reference": payment.reference, "amount_fen": payment.amount_fen,
-    })
+    PAYMENT_ENDED[payment.status].publish(PaymentEnded(
+        payment_no=payment.payment_no, purpose=payment.purpose,
+        reference=payment.reference, amount_fen=payment.amount_fen))

@@ -38,9 +38,9 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.selectors import require_operator
 from trustmart.core.errors import Conflict, DomainError, NotFound, invalid
-from trustmart.core.events import publish
 from trustmart.core.jobs import job
 
+from ..events import PAYMENT_REFUNDED, PaymentRefunded
 from ..models import Payment, Refund
 from ..providers import ProviderError, RefundResult, RefundStatus, get_provider
 
@@ -187,12 +187,11 @@ def refund_record(*, refund: Refund, result: RefundResult) -> bool:
         if won:
             Payment.objects.filter(pk=payment.pk).update(
                 refunded_fen=F("refunded_fen") + refund.amount_fen)
-            publish("payment.refunded", {
-                "payment_no": payment.payment_no, "refund_no": refund.refund_no,
-                "purpose": payment.purpose, "reference": payment.reference,
-                "refund_reference": refund.reference, "reason": refund.reason,
-                "amount_fen": refund.amount_fen,
-            })
+            PAYMENT_REFUNDED.publish(PaymentRefunded(
+                payment_no=payment.payment_no, refund_no=refund.refund_no,
+                purpose=payment.purpose, reference=payment.reference,
+                refund_reference=refund.reference, reason=refund.reason,
+                amount_fen=refund.amount_fen))
     return bool(won)
 
 

@@ -48,7 +48,8 @@ def test_settlement_counts_a_completed_transaction(order: Order, merchant: Merch
 
 
 def test_the_same_fact_twice_counts_once(order: Order, merchant: Merchant) -> None:
-    payload = {"order_no": order.order_no, "merchant_id": merchant.pk, "total_fen": 1,
+    payload = {"order_no": order.order_no, "merchant_id": merchant.pk, "buyer_id": order.buyer_id,
+               "total_fen": 1,
                "fee_fen": 0, "lines": []}
     handlers.on_order_settled(event("order.settled", payload))
     handlers.on_order_settled(event("order.settled", payload))  # another event id, same fact

@@ -193,6 +193,7 @@ def test_refund_event_stops_counting(buyer: User, order: Order, merchant: Mercha
     line = line_of(order)
     OrderLine.objects.filter(pk=line.pk).update(refunded_fen=line.paid_fen)
     publish("order.refunded", {"order_no": order.order_no, "checkout_no": "", "full": True,
+                               "reference": "test-refund",
                                "amount_fen": line.paid_fen, "reason": "test",
                                "lines": [{"line_id": line.pk, "refunded_fen": line.paid_fen,
                                           "total_refunded_fen": line.paid_fen,

@@ -296,12 +296,11 @@ def test_tree_counts_and_fission(make_user: Callable[..., User], product: Produc
         services.visit_record(code=child.code, channel=None, visitor=None, device_id=device)
     _share(c, product, parent_code=child.code, channel="douyin")
     services.share_sales_record(order_no="O1", lines=[
-        {"line_id": 1, "paid_fen": 12_800, "share_code": child.code},
-        {"line_id": 2, "paid_fen": 500, "share_code": ""}])
+        services.SaleLine(line_id=1, paid_fen=12_800, share_code=child.code),
+        services.SaleLine(line_id=2, paid_fen=500, share_code="")])
     services.share_sales_record(order_no="O1", lines=[  # redelivered
-        {"line_id": 1, "paid_fen": 12_800, "share_code": child.code}])
-    services.share_sales_refund(lines=[{"line_id": 1, "refunded_fen": 800,
-                                        "total_refunded_fen": 800}])
+        services.SaleLine(line_id=1, paid_fen=12_800, share_code=child.code)])
+    services.share_sales_refund(lines=[services.RefundLine(line_id=1, total_refunded_fen=800)])
     tree = selectors.share_tree(user=a, code=root.code)
     by_code = {n.share.code: n for n in tree.nodes}
     assert tree.depth == 2 and [n.share.depth for n in tree.nodes] == [0, 1, 2]

@@ -6,17 +6,11 @@ from django import template
 
 from trustmart.catalog.models import Product
 from trustmart.catalog.selectors import main_image_url
-from trustmart.core.money import format_fen
 
 from .. import selectors
 
 register = template.Library()
 
-
-@register.filter
-def fen(amount_fen: int) -> str:
-    """``{{ product.price_fen|fen }}`` → ``¥12.34``."""
-    return format_fen(int(amount_fen))
 
 
 @register.filter
