@@ -160,7 +160,10 @@ def endpoint_secret_rotate(*, user: User | AnonymousUser, endpoint_id: int,
 
 
 # --- from events to messages and deliveries ---------------------------------------------------
+@transaction.atomic
 def _next_sequence(resource: str) -> int:
+    """The resource's next number. The UPDATE's row lock, held to the end of the transaction,
+    makes the read that follows see our own number."""
     rows = ResourceSequence.objects.filter(resource=resource)
     if not rows.update(last=F("last") + 1):
         try:
