@@ -20,7 +20,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.errors import NotFound
+from trustmart.core.http import domain_errors
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_for_staff, merchant_staff_role, merchants_of_user
 
@@ -59,10 +60,6 @@ def verify(secret: str, body: bytes, headers: dict[str, str]) -> bool:
 '''
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/not_found.html", status=404)
-
-
 def docs(request: HttpRequest) -> HttpResponse:
     operations = selectors.scoped_operations()
     events = [{"event": e, "schema": json.dumps(e.schema(), ensure_ascii=False, indent=2),
@@ -76,13 +73,22 @@ def docs(request: HttpRequest) -> HttpResponse:
 
 
 # --- the console ------------------------------------------------------------------------------
-def _merchant(request: HttpRequest) -> Merchant | None:
+def _merchant(request: HttpRequest) -> Merchant:
+    """The merchant named by ``?merchant=`` (or a posted ``merchant``), else the user's first;
+    NotFound for one the user does not work for, or none."""
     raw = request.POST.get("merchant") or request.GET.get("merchant")
     if raw:
         if not raw.isdigit():
             raise NotFound()
         return merchant_for_staff(user=request.user, merchant_id=int(raw))
-    return merchants_of_user(user=request.user).first()
+    merchant = merchants_of_user(user=request.user).first()
+    if merchant is None:
+        raise NotFound()
+    return merchant
+
+
+def _console_url(request: HttpRequest, **_kwargs: object) -> str:
+    return f"{reverse('developers:console')}?merchant={request.POST.get('merchant', '')}"
 
 
 def _console(request: HttpRequest, merchant: Merchant, **extra: Any) -> HttpResponse:
@@ -97,37 +103,20 @@ def _console(request: HttpRequest, merchant: Merchant, **extra: Any) -> HttpResp
     })
 
 
-def _console_url(request: HttpRequest) -> str:
-    return f"{reverse('developers:console')}?merchant={request.POST.get('merchant', '')}"
-
-
 @login_required
+@domain_errors
 def console(request: HttpRequest) -> HttpResponse:
-    try:
-        merchant = _merchant(request)
-    except NotFound:
-        return _not_found(request)
-    if merchant is None:
-        return redirect("merchants:console")
-    return _console(request, merchant)
+    return _console(request, _merchant(request))
 
 
 @login_required
 @require_POST
+@domain_errors(redirect_to=_console_url)
 def app_create(request: HttpRequest) -> HttpResponse:
-    try:
-        merchant = _merchant(request)
-        if merchant is None:
-            raise NotFound()
-        app, secret = services.app_register(
-            user=request.user, merchant_id=merchant.pk, name=request.POST.get("name", ""),
-            description=request.POST.get("description", ""),
-            scopes=request.POST.getlist("scopes"))
-    except NotFound:
-        return _not_found(request)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return redirect(_console_url(request))
+    merchant = _merchant(request)
+    app, secret = services.app_register(
+        user=request.user, merchant_id=merchant.pk, name=request.POST.get("name", ""),
+        description=request.POST.get("description", ""), scopes=request.POST.getlist("scopes"))
     return _console(request, merchant, new_app=app, new_secret=secret)
 
 
@@ -139,48 +128,35 @@ def _app_page(request: HttpRequest, app_id: int, **extra: Any) -> HttpResponse:
 
 
 @login_required
+@domain_errors
 def app_detail(request: HttpRequest, app_id: int) -> HttpResponse:
-    try:
-        return _app_page(request, app_id)
-    except NotFound:
-        return _not_found(request)
+    return _app_page(request, app_id)
 
 
 @login_required
 @require_POST
+@domain_errors(redirect_to="developers:app", url_kwargs=("app_id",))
 def app_action(request: HttpRequest, app_id: int, action: str) -> HttpResponse:
-    if action not in ("rotate", "revoke"):
-        return _not_found(request)
-    try:
-        if action == "rotate":
-            _app, secret = services.app_secret_rotate(user=request.user, app_id=app_id,
-                                                      overlap_hours=24)
-            return _app_page(request, app_id, new_secret=secret)
-        services.app_revoke(user=request.user, app_id=app_id)
-        messages.success(request, _("The app was revoked."))
-    except NotFound:
-        return _not_found(request)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
+    if action == "rotate":
+        _app, secret = services.app_secret_rotate(user=request.user, app_id=app_id,
+                                                  overlap_hours=24)
+        return _app_page(request, app_id, new_secret=secret)
+    if action != "revoke":
+        raise NotFound()
+    services.app_revoke(user=request.user, app_id=app_id)
+    messages.success(request, _("The app was revoked."))
     return redirect("developers:app", app_id=app_id)
 
 
 @login_required
 @require_POST
+@domain_errors(redirect_to=_console_url)
 def endpoint_create(request: HttpRequest) -> HttpResponse:
-    try:
-        merchant = _merchant(request)
-        if merchant is None:
-            raise NotFound()
-        endpoint, secret = services.endpoint_create(
-            user=request.user, merchant_id=merchant.pk, url=request.POST.get("url", ""),
-            event_types=request.POST.getlist("event_types"),
-            description=request.POST.get("description", ""))
-    except NotFound:
-        return _not_found(request)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return redirect(_console_url(request))
+    merchant = _merchant(request)
+    endpoint, secret = services.endpoint_create(
+        user=request.user, merchant_id=merchant.pk, url=request.POST.get("url", ""),
+        event_types=request.POST.getlist("event_types"),
+        description=request.POST.get("description", ""))
     return _endpoint_page(request, endpoint.pk, new_secret=secret)
 
 
@@ -196,11 +172,9 @@ def _endpoint_page(request: HttpRequest, endpoint_id: int, **extra: Any) -> Http
 
 
 @login_required
+@domain_errors
 def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    try:
-        return _endpoint_page(request, endpoint_id)
-    except NotFound:
-        return _not_found(request)
+    return _endpoint_page(request, endpoint_id)
 
 
 def _when(raw: str) -> datetime | None:
@@ -212,43 +186,35 @@ def _when(raw: str) -> datetime | None:
 
 @login_required
 @require_POST
+@domain_errors(redirect_to="developers:endpoint", url_kwargs=("endpoint_id",))
 def endpoint_action(request: HttpRequest, endpoint_id: int, action: str) -> HttpResponse:
-    if action not in ("test", "replay", "pause", "resume", "rotate"):
-        return _not_found(request)
     user = request.user
-    try:
-        if action == "test":
-            services.endpoint_test_send(user=user, endpoint_id=endpoint_id)
-            messages.success(request, _("A test message is on its way; refresh in a moment."))
-        elif action == "replay":
-            since = _when(request.POST.get("since", ""))
-            if since is None:
-                messages.error(request, _("Choose when the range starts."))
-            else:
-                queued = services.deliveries_replay(user=user, endpoint_id=endpoint_id,
-                                                    since=since,
-                                                    until=_when(request.POST.get("until", "")))
-                messages.success(request, _("%(n)s messages will be sent again.") % {"n": queued})
-        elif action in ("pause", "resume"):
-            services.endpoint_update(user=user, endpoint_id=endpoint_id,
-                                     status="paused" if action == "pause" else "active")
-        elif action == "rotate":
-            _endpoint, secret = services.endpoint_secret_rotate(user=user,
-                                                                endpoint_id=endpoint_id)
-            return _endpoint_page(request, endpoint_id, new_secret=secret)
-    except NotFound:
-        return _not_found(request)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
+    if action == "test":
+        services.endpoint_test_send(user=user, endpoint_id=endpoint_id)
+        messages.success(request, _("A test message is on its way; refresh in a moment."))
+    elif action == "replay":
+        since = _when(request.POST.get("since", ""))
+        if since is None:
+            messages.error(request, _("Choose when the range starts."))
+        else:
+            queued = services.deliveries_replay(user=user, endpoint_id=endpoint_id, since=since,
+                                                until=_when(request.POST.get("until", "")))
+            messages.success(request, _("%(n)s messages will be sent again.") % {"n": queued})
+    elif action in ("pause", "resume"):
+        services.endpoint_update(user=user, endpoint_id=endpoint_id,
+                                 status="paused" if action == "pause" else "active")
+    elif action == "rotate":
+        _endpoint, secret = services.endpoint_secret_rotate(user=user, endpoint_id=endpoint_id)
+        return _endpoint_page(request, endpoint_id, new_secret=secret)
+    else:
+        raise NotFound()
     return redirect("developers:endpoint", endpoint_id=endpoint_id)
 
 
 @login_required
 @require_POST
+@domain_errors
 def delivery_replay(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    try:
-        delivery = services.delivery_replay(user=request.user, delivery_id=delivery_id)
-    except NotFound:
-        return _not_found(request)
+    delivery = services.delivery_replay(user=request.user, delivery_id=delivery_id)
     messages.success(request, _("The delivery will be sent again."))
     return redirect("developers:endpoint", endpoint_id=delivery.endpoint_id)
