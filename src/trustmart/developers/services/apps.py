@@ -164,7 +164,8 @@ def app_revoke(*, user: User | AnonymousUser, app_id: int) -> DeveloperApp:
     AppSecret.objects.filter(app=app).delete()
     MerchantStaff.objects.filter(user_id=app.user_id).delete()
     User.objects.filter(pk=app.user_id).update(is_active=False)
-    WebhookEndpoint.objects.filter(app=app).update(status=WebhookEndpoint.Status.PAUSED)
+    WebhookEndpoint.objects.filter(app=app).update(status=WebhookEndpoint.Status.DISABLED,
+                                                   disabled_at=now)
     app.status, app.revoked_at = DeveloperApp.Status.REVOKED, now
     app.save(update_fields=["status", "revoked_at"])
     return app

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from trustmart.accounts.models import User
 from trustmart.developers import services
-from trustmart.merchants.models import Merchant
+from trustmart.developers.models import WebhookEndpoint
+from trustmart.merchants.models import Merchant, MerchantStaff
 
 from .conftest import Registered, basic
 
@@ -73,9 +74,14 @@ def test_a_revoked_app_gets_no_token_and_its_tokens_stop(
         app_a: Registered, owner_a: User, merchant_a: Merchant) -> None:
     grant = services.token_issue(client_id=app_a.app.client_id, client_secret=app_a.secret)
     api = Client(HTTP_AUTHORIZATION=f"Bearer {grant.access_token}")
+    endpoint, _s = services.endpoint_create(user=app_a.app.user, url="https://a.example.com/",
+                                            event_types=["order.paid"])
     assert api.get(f"/api/orders/merchant/{merchant_a.pk}/orders").status_code == 200
     services.app_revoke(user=owner_a, app_id=app_a.app.pk)
     assert api.get(f"/api/orders/merchant/{merchant_a.pk}/orders").status_code == 401
     response = Client().post(URL, {"grant_type": "client_credentials"},
                              HTTP_AUTHORIZATION=basic(app_a.app.client_id, app_a.secret))
     assert response.status_code == 401
+    endpoint.refresh_from_db()
+    assert endpoint.status == WebhookEndpoint.Status.DISABLED  # it gets nothing more
+    assert not MerchantStaff.objects.filter(user_id=app_a.app.user_id).exists()
