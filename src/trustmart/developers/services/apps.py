@@ -62,14 +62,14 @@ def _clean_name(name: str) -> str:
 
 def _own_user(name: str) -> User:
     """The app's own user: no password, and a number that no person's mobile can be (people's
-    start with 1), so nobody can log in as it."""
-    for _attempt in range(5):
+    start with 1), so nobody can log in as it. Numbered 00000000001, 00000000002, ... (a
+    concurrent registration that took the number makes us try the next)."""
+    taken = User.objects.filter(mobile__startswith="0").count()
+    for attempt in range(1, 11):
         try:
             with transaction.atomic():
-                user = User.objects.create_user(
-                    mobile="0" + "".join(secrets.choice("0123456789") for _ in range(10)),
-                    password=None, nickname=name[:20])
-                return user
+                return User.objects.create_user(mobile=f"0{taken + attempt:010d}",
+                                                password=None, nickname=name[:20])
         except IntegrityError:
             continue
     raise RuntimeError("could not allocate a user for the app")
