@@ -16,6 +16,8 @@ from trustmart.catalog.api import router as catalog_router
 from trustmart.catalog.search_api import router as search_router
 from trustmart.commissions.api import router as commissions_router
 from trustmart.core.errors import DomainError, InvalidInput, NotAuthenticated, NotFound
+from trustmart.developers.api import oauth_router
+from trustmart.developers.api import router as developers_router
 from trustmart.ledger.api import router as ledger_router
 from trustmart.logistics.api import router as logistics_router
 from trustmart.merchants.api import router as merchants_router
@@ -53,6 +55,8 @@ api.add_router("/logistics", logistics_router)
 api.add_router("/aftersales", aftersales_router)
 api.add_router("/commissions", commissions_router)
 api.add_router("/reviews", reviews_router)
+api.add_router("/oauth", oauth_router)
+api.add_router("/developers", developers_router)
 
 
 def _respond(request: HttpRequest, error: DomainError) -> HttpResponse:
@@ -60,6 +64,9 @@ def _respond(request: HttpRequest, error: DomainError) -> HttpResponse:
     retry_after = getattr(error, "retry_after", None)
     if retry_after:
         response["Retry-After"] = str(retry_after)
+    www_authenticate = getattr(error, "www_authenticate", None)  # RFC 6750 bearer errors
+    if www_authenticate:
+        response["WWW-Authenticate"] = www_authenticate
     return response
 
 

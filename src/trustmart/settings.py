@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "trustmart.commissions",
     "trustmart.aftersales",
     "trustmart.reviews",
+    "trustmart.developers",
     "trustmart.web",
 ]
 
@@ -124,6 +125,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "trustmart.developers.middleware.ApiCallAuditMiddleware",
 ]
 
 ROOT_URLCONF = "trustmart.urls"
@@ -264,6 +266,21 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 # A repeat visit through one share from the same device or user inside this window is
 # recorded but not counted.
 SHARING_BURST_WINDOW_MINUTES = env_int("SHARING_BURST_WINDOW_MINUTES", 30)
+# The open platform (docs/developers.md): app access tokens, audit retention, webhooks.
+DEVELOPERS_ACCESS_TOKEN_SECONDS = env_int("DEVELOPERS_ACCESS_TOKEN_SECONDS", 3600)
+DEVELOPERS_APP_RATE_LIMIT_PER_MINUTE = env_int("DEVELOPERS_APP_RATE_LIMIT_PER_MINUTE", 600)
+DEVELOPERS_API_CALL_RETENTION_DAYS = env_int("DEVELOPERS_API_CALL_RETENTION_DAYS", 30)
+DEVELOPERS_WEBHOOK_RETENTION_DAYS = env_int("DEVELOPERS_WEBHOOK_RETENTION_DAYS", 30)
+DEVELOPERS_WEBHOOK_CONNECT_TIMEOUT = env_int("DEVELOPERS_WEBHOOK_CONNECT_TIMEOUT", 3)
+DEVELOPERS_WEBHOOK_TIMEOUT = env_int("DEVELOPERS_WEBHOOK_TIMEOUT", 10)
+DEVELOPERS_WEBHOOK_CIRCUIT_FAILURES = env_int("DEVELOPERS_WEBHOOK_CIRCUIT_FAILURES", 5)
+DEVELOPERS_WEBHOOK_DISABLE_AFTER_DAYS = env_int("DEVELOPERS_WEBHOOK_DISABLE_AFTER_DAYS", 5)
+# Only for tests and closed networks: let webhooks reach private and loopback addresses.
+DEVELOPERS_WEBHOOK_ALLOW_PRIVATE = env_bool("DEVELOPERS_WEBHOOK_ALLOW_PRIVATE", False)
+# A PEM file of CAs trusted for receivers' certificates instead of the system's.
+DEVELOPERS_WEBHOOK_CA_BUNDLE = os.environ.get("DEVELOPERS_WEBHOOK_CA_BUNDLE", "")
+# A SKU whose stock falls to this many units or fewer announces "stock.low" (once per crossing).
+CATALOG_LOW_STOCK_THRESHOLD = env_int("CATALOG_LOW_STOCK_THRESHOLD", 5)
 
 # --- i18n: Simplified Chinese first, English complete -------------------------------------
 LANGUAGE_CODE = "zh-hans"

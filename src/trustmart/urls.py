@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("trustmart.commissions.urls")),
     path("", include("trustmart.reviews.urls")),
     path("", include("trustmart.ledger.urls")),
+    path("", include("trustmart.developers.urls")),
     path("", include("trustmart.web.urls")),
 ]
 

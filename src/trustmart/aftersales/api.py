@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from trustmart.accounts.auth import token_or_session
+from trustmart.accounts.auth import app_or_user, token_or_session
 from trustmart.accounts.models import User
 from trustmart.core.idempotency import idempotent
 from trustmart.core.ratelimit import client_ip
@@ -226,7 +226,7 @@ def cases_mine(request: HttpRequest) -> QuerySet[Case]:
     return selectors.cases_of_buyer(user=_me(request))
 
 
-@router.get("/cases/{case_no}", response=CaseDetailOut, auth=token_or_session,
+@router.get("/cases/{case_no}", response=CaseDetailOut, auth=app_or_user("cases:read"),
             summary="A case with its timeline, messages and evidence (its parties and operators)")
 def case_detail(request: HttpRequest, case_no: str) -> CaseDetailOut:
     return _detail(request, case_no)
@@ -268,7 +268,8 @@ def case_return_ship(request: HttpRequest, case_no: str, payload: ReturnIn) -> C
     return _detail(request, case_no)
 
 
-@router.post("/cases/{case_no}/messages", response={201: MessageOut}, auth=token_or_session,
+@router.post("/cases/{case_no}/messages", response={201: MessageOut},
+             auth=app_or_user("cases:reply"),
              summary="Write on the case (any party; multipart, up to 9 images)")
 def case_message(request: HttpRequest, case_no: str, text: Form[str] = "",
                  images: OptionalImages = None) -> Status[CaseMessage]:
@@ -277,7 +278,7 @@ def case_message(request: HttpRequest, case_no: str, text: Form[str] = "",
     return Status(201, message)
 
 
-@router.get("/images/{int:image_id}", auth=token_or_session,
+@router.get("/images/{int:image_id}", auth=app_or_user("cases:read"),
             summary="An evidence image (only for the case's parties and operators)")
 def case_image(request: HttpRequest, image_id: int) -> FileResponse:
     image = selectors.case_image_for_viewer(user=_me(request), image_id=image_id)
@@ -287,7 +288,8 @@ def case_image(request: HttpRequest, image_id: int) -> FileResponse:
 
 
 # --- the merchant -----------------------------------------------------------------------------
-@router.get("/merchant/{int:merchant_id}/cases", response=list[CaseOut], auth=token_or_session,
+@router.get("/merchant/{int:merchant_id}/cases", response=list[CaseOut],
+            auth=app_or_user("cases:read"),
             summary="The merchant's cases by tab: todo, waiting, arbitration, closed")
 @paginate
 def merchant_cases(request: HttpRequest, merchant_id: int, tab: str = "todo"

@@ -43,8 +43,24 @@ def _request_hash(request: HttpRequest) -> str:
     return digest.hexdigest()
 
 
+# Higher apps may name the caller behind a credential before the API authenticates it: every
+# short-lived access token of one third-party app is that app, so its retry with a fresh token
+# is still a retry.
+ActorResolver = Callable[[HttpRequest], "str | None"]
+_actor_resolvers: list[ActorResolver] = []
+
+
+def actor_resolver_register(resolver: ActorResolver) -> None:
+    if resolver not in _actor_resolvers:
+        _actor_resolvers.append(resolver)
+
+
 def _actor(request: HttpRequest) -> str:
     """Who is asking, known before the API authenticates: keys of two callers never collide."""
+    for resolver in _actor_resolvers:
+        actor = resolver(request)
+        if actor:
+            return actor
     authorization = request.META.get("HTTP_AUTHORIZATION", "")
     if authorization:
         return "cred:" + hashlib.sha256(authorization.encode()).hexdigest()[:32]

@@ -13,7 +13,7 @@ from ninja import Router, Schema
 from ninja.decorators import decorate_view
 from ninja.responses import Status
 
-from trustmart.accounts.auth import token_or_session
+from trustmart.accounts.auth import app_or_user, token_or_session
 from trustmart.core.idempotency import idempotent
 
 from . import selectors, services
@@ -73,7 +73,7 @@ def carriers(request: HttpRequest) -> tuple[Carrier, ...]:
     return selectors.carriers_list()
 
 
-@router.post("/shipments", response={201: ShipmentOut})
+@router.post("/shipments", response={201: ShipmentOut}, auth=app_or_user("orders:ship"))
 @decorate_view(idempotent)
 def shipment_create(request: HttpRequest, payload: ShipmentIn) -> Status[Shipment]:
     shipment = services.shipment_create(user=request.user, order_no=payload.order_no,
@@ -81,13 +81,15 @@ def shipment_create(request: HttpRequest, payload: ShipmentIn) -> Status[Shipmen
     return Status(201, shipment)
 
 
-@router.get("/orders/{order_no}/shipments", response=list[ShipmentOut])
+@router.get("/orders/{order_no}/shipments", response=list[ShipmentOut],
+            auth=app_or_user("orders:read"))
 def order_shipments(request: HttpRequest, order_no: str) -> list[Shipment]:
     order = selectors.order_for_tracking(user=request.user, order_no=order_no)
     return selectors.shipments_of_order(order=order)
 
 
-@router.post("/shipments/{shipment_id}/events", response={201: EventOut})
+@router.post("/shipments/{shipment_id}/events", response={201: EventOut},
+             auth=app_or_user("orders:ship"))
 def event_add(request: HttpRequest, shipment_id: int, payload: EventIn) -> Status[TrackingEvent]:
     event = services.tracking_event_add(
         user=request.user, shipment_id=shipment_id, status=payload.status,

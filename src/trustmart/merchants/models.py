@@ -141,6 +141,9 @@ class MerchantStaff(models.Model):
     class Role(models.TextChoices):
         OWNER = "owner", _("Owner")
         STAFF = "staff", _("Staff")
+        # A third-party app's own user (developers app): acts for this merchant only, is not
+        # listed among the people and is removed only by revoking the app.
+        APP = "app", _("Connected app")
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="staff")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,

@@ -112,8 +112,8 @@ def merchant_for_operator(*, user: User | AnonymousUser, merchant_id: int) -> Me
 
 def merchant_staff_list(*, merchant: Merchant) -> QuerySet[MerchantStaff]:
     """The owner first, then staff in the order they joined."""
-    return (MerchantStaff.objects.filter(merchant=merchant).select_related("user")
-            .order_by("-role", "added_at", "pk"))
+    return (MerchantStaff.objects.filter(merchant=merchant).exclude(role=MerchantStaff.Role.APP)
+            .select_related("user").order_by("-role", "added_at", "pk"))
 
 
 # --- deposit ----------------------------------------------------------------------------------

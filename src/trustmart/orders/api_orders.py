@@ -13,6 +13,7 @@ from ninja import Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from trustmart.accounts.auth import app_or_user
 from trustmart.core.errors import InvalidInput
 from trustmart.core.idempotency import HEADER, MAX_KEY_LENGTH
 
@@ -145,14 +146,16 @@ def checkout_detail(request: HttpRequest, checkout_no: str) -> Checkout:
 
 
 @router.get("/merchant/{merchant_id}/orders", response=list[OrderOut],
-            summary="A merchant's orders by tab: to_ship, shipped, done")
+            summary="A merchant's orders by tab: to_ship, shipped, done",
+            auth=app_or_user("orders:read"))
 @paginate
 def merchant_orders(request: HttpRequest, merchant_id: int,
                     tab: str = "to_ship") -> QuerySet[Order]:
     return selectors.orders_of_merchant(user=request.user, merchant_id=merchant_id, tab=tab)
 
 
-@router.get("/merchant/orders/{order_no}", response=OrderDetailOut)
+@router.get("/merchant/orders/{order_no}", response=OrderDetailOut,
+            auth=app_or_user("orders:read"))
 def merchant_order_detail(request: HttpRequest, order_no: str) -> Order:
     return selectors.order_for_merchant_staff(user=request.user, order_no=order_no)
 

@@ -85,6 +85,8 @@ class OrderRefunded(Payload):
     full: Annotated[bool, "The whole order is refunded (commissions are voided)."] = True
     lines: Annotated[list[RefundedLine] | None,
                      "The lines the refund touched (absent in the oldest rows: all)."] = None
+    merchant_id: Annotated[int | None, "The merchant of the order (absent in older rows)."] = None
+    buyer_id: Annotated[int | None, "The buyer (user id; absent in older rows)."] = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from trustmart.aftersales.models import Case
 from trustmart.catalog import demo as catalog_demo
 from trustmart.catalog.models import Product
 from trustmart.commissions import demo as commissions_demo
+from trustmart.developers import demo as developers_demo
 from trustmart.merchants import demo as merchants_demo
 from trustmart.merchants.models import Merchant
 from trustmart.orders import demo as orders_demo
@@ -72,6 +73,7 @@ def build_demo(seed: int = SEED) -> dict[str, int]:
     aftersales_demo.build(rng, buyer=by_role[Role.BUYER], operator=operator)
     commissions_demo.build(rng, buyers=buyers, stores=stores)
     reviews_demo.build(rng, buyers=buyers, merchants=merchants, stores=stores)
+    developers_demo.build(owner=by_role[Role.MERCHANT_STAFF], merchant=merchants[0])
     return {
         "users": User.objects.count(),
         "merchants": Merchant.objects.count(),

@@ -18,7 +18,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from trustmart.accounts.auth import token_or_session
+from trustmart.accounts.auth import app_or_user, token_or_session
 from trustmart.core.errors import NotFound, invalid
 from trustmart.core.idempotency import idempotent
 
@@ -46,6 +46,9 @@ from .schemas import (
 )
 
 router = Router(tags=["catalog: merchant"], auth=token_or_session)
+# What a third-party app needs to call each endpoint (docs/developers.md).
+READ, WRITE, STOCK = (app_or_user("products:read"), app_or_user("products:write"),
+                      app_or_user("stock:write"))
 
 
 def _user(request: HttpRequest) -> Any:
@@ -76,7 +79,7 @@ def _sku_inputs(payload: SkusIn) -> dict[str, Any]:
     }
 
 
-@router.get("/products", response=list[MerchantProductCardOut],
+@router.get("/products", auth=READ, response=list[MerchantProductCardOut],
             summary="My merchant's products (any status); filter by status")
 @paginate
 def product_list(request: HttpRequest, merchant_id: int | None = None,
@@ -86,7 +89,7 @@ def product_list(request: HttpRequest, merchant_id: int | None = None,
                                           status=status)
 
 
-@router.post("/products", response={201: MerchantProductOut},
+@router.post("/products", auth=WRITE, response={201: MerchantProductOut},
              summary="Create a draft product with its SKUs (matrix of options, or explicit)")
 @decorate_view(idempotent)
 def product_create(request: HttpRequest, payload: ProductIn) -> Status[MerchantProductOut]:
@@ -97,13 +100,13 @@ def product_create(request: HttpRequest, payload: ProductIn) -> Status[MerchantP
     return Status(201, _detail(request, product.pk))
 
 
-@router.get("/products/{product_id}", response=MerchantProductOut,
+@router.get("/products/{product_id}", auth=READ, response=MerchantProductOut,
             summary="One of my products, with pending uploads, revision and review history")
 def product_get(request: HttpRequest, product_id: int) -> MerchantProductOut:
     return _detail(request, product_id)
 
 
-@router.patch("/products/{product_id}", response=MerchantProductOut,
+@router.patch("/products/{product_id}", auth=WRITE, response=MerchantProductOut,
               summary="Edit; content of a live product becomes a revision for review")
 def product_patch(request: HttpRequest, product_id: int,
                   payload: ProductPatch) -> MerchantProductOut:
@@ -112,21 +115,21 @@ def product_patch(request: HttpRequest, product_id: int,
     return _detail(request, product_id)
 
 
-@router.post("/products/{product_id}/submit", response=MerchantProductOut,
+@router.post("/products/{product_id}/submit", auth=WRITE, response=MerchantProductOut,
              summary="Ask for review (draft, rejected or taken down → pending)")
 def product_submit(request: HttpRequest, product_id: int) -> MerchantProductOut:
     services.product_submit(user=_user(request), product_id=product_id)
     return _detail(request, product_id)
 
 
-@router.post("/products/{product_id}/revision/withdraw", response=MerchantProductOut,
+@router.post("/products/{product_id}/revision/withdraw", auth=WRITE, response=MerchantProductOut,
              summary="Withdraw the pending change of a live product")
 def revision_withdraw(request: HttpRequest, product_id: int) -> MerchantProductOut:
     services.revision_withdraw(user=_user(request), product_id=product_id)
     return _detail(request, product_id)
 
 
-@router.put("/products/{product_id}/skus", response=list[SkuOut],
+@router.put("/products/{product_id}/skus", auth=WRITE, response=list[SkuOut],
             summary="Define spec options and SKUs (applies at once)")
 def skus_define(request: HttpRequest, product_id: int, payload: SkusIn) -> list[SkuOut]:
     skus = services.product_skus_define(user=_user(request), product_id=product_id,
@@ -134,14 +137,14 @@ def skus_define(request: HttpRequest, product_id: int, payload: SkusIn) -> list[
     return [SkuOut.from_orm(s) for s in skus]
 
 
-@router.patch("/skus/{sku_id}", response=SkuOut, summary="Change a SKU's price or barcode, "
-                                                        "or (de)activate it")
+@router.patch("/skus/{sku_id}", auth=WRITE, response=SkuOut,
+              summary="Change a SKU's price or barcode, or (de)activate it")
 def sku_patch(request: HttpRequest, sku_id: int, payload: SkuPatch) -> SkuOut:
     return SkuOut.from_orm(services.sku_update(user=_user(request), sku_id=sku_id,
                                                **payload.dict(exclude_unset=True)))
 
 
-@router.post("/skus/{sku_id}/stock", response=SkuOut,
+@router.post("/skus/{sku_id}/stock", auth=STOCK, response=SkuOut,
              summary="Set stock, or adjust it by a delta (never below zero)")
 def sku_stock(request: HttpRequest, sku_id: int, payload: StockIn) -> SkuOut:
     if (payload.stock is None) == (payload.delta is None):
@@ -154,7 +157,7 @@ def sku_stock(request: HttpRequest, sku_id: int, payload: StockIn) -> SkuOut:
     return SkuOut.from_orm(sku)
 
 
-@router.post("/products/{product_id}/batches", response={201: BatchOut},
+@router.post("/products/{product_id}/batches", auth=WRITE, response={201: BatchOut},
              summary="Add a production batch (expiry is computed)")
 @decorate_view(idempotent)
 def batch_add(request: HttpRequest, product_id: int, payload: BatchIn) -> Status[BatchOut]:
@@ -162,13 +165,13 @@ def batch_add(request: HttpRequest, product_id: int, payload: BatchIn) -> Status
     return Status(201, batch_out(batch))
 
 
-@router.delete("/batches/{batch_id}", response={204: None}, summary="Delete a batch")
+@router.delete("/batches/{batch_id}", auth=WRITE, response={204: None}, summary="Delete a batch")
 def batch_delete(request: HttpRequest, batch_id: int) -> Status[None]:
     services.batch_delete(user=_user(request), batch_id=batch_id)
     return Status(204, None)
 
 
-@router.post("/products/{product_id}/images", response={201: ImageOut},
+@router.post("/products/{product_id}/images", auth=WRITE, response={201: ImageOut},
              summary="Upload an image (JPEG, PNG or WebP, at most 5 MB)")
 @decorate_view(idempotent)
 def image_add(request: HttpRequest, product_id: int,
@@ -177,20 +180,20 @@ def image_add(request: HttpRequest, product_id: int,
     return Status(201, image_out(added))
 
 
-@router.put("/products/{product_id}/images/order", response=list[int],
+@router.put("/products/{product_id}/images/order", auth=WRITE, response=list[int],
             summary="Reorder images; the first is the main image")
 def image_order(request: HttpRequest, product_id: int, payload: ImageOrderIn) -> list[int]:
     return services.product_images_reorder(user=_user(request), product_id=product_id,
                                            image_ids=payload.image_ids)
 
 
-@router.delete("/images/{image_id}", response={204: None}, summary="Delete an image")
+@router.delete("/images/{image_id}", auth=WRITE, response={204: None}, summary="Delete an image")
 def image_delete(request: HttpRequest, image_id: int) -> Status[None]:
     services.product_image_delete(user=_user(request), image_id=image_id)
     return Status(204, None)
 
 
-@router.post("/products/{product_id}/certificates", response={201: CertificateOut},
+@router.post("/products/{product_id}/certificates", auth=WRITE, response={201: CertificateOut},
              summary="Upload a certificate (image or PDF, at most 10 MB)")
 @decorate_view(idempotent)
 def certificate_add(request: HttpRequest, product_id: int, name: Form[str],
@@ -202,7 +205,7 @@ def certificate_add(request: HttpRequest, product_id: int, name: Form[str],
     return Status(201, certificate_out(certificate))
 
 
-@router.delete("/certificates/{certificate_id}", response={204: None},
+@router.delete("/certificates/{certificate_id}", auth=WRITE, response={204: None},
                summary="Delete a certificate")
 def certificate_delete(request: HttpRequest, certificate_id: int) -> Status[None]:
     services.certificate_delete(user=_user(request), certificate_id=certificate_id)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from trustmart.accounts.selectors import require_operator
 from trustmart.core.errors import Conflict, NotFound, invalid
 
+from ..events import PRODUCT_APPROVED, ProductApproved
 from ..models import Category, CommissionBounds, Product, ProductReview, ProductRevision
 from ..selectors import category_requires_licence, product_missing
 from ._common import (
@@ -98,6 +99,10 @@ def _decide(*, operator: User, product_id: int, action: str, decision: str, reas
             _revision_close(product, status=ProductRevision.Status.WITHDRAWN)
         ProductReview.objects.create(product=product, operator=operator, decision=decision,
                                      reason=reason)
+        if action == "approve":
+            PRODUCT_APPROVED.publish(ProductApproved(
+                product_id=product.pk, merchant_id=product.merchant_id, name=product.name,
+                category_id=product.category_id))
     product.refresh_from_db()
     return product
 

@@ -14,12 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.core.errors import Conflict, NotFound, invalid
 
+from ..events import STOCK_LOW, StockLow
 from ..models import Product, Sku, SpecOption
 from ._common import product_for_staff_write, product_price_refresh
 from .page_cache import product_page_changed
@@ -238,9 +240,9 @@ def sku_update(*, user: User | AnonymousUser, sku_id: int, price_fen: int | None
                 raise Conflict(_("A product needs at least one active SKU."), code="last_sku")
             sku.is_active = is_active
             fields.append("is_active")
-        if stock is not None:
+        if stock is not None and stock != sku.stock:
+            _stock_set(sku_id=sku.pk, stock=stock)
             sku.stock = stock
-            fields.append("stock")
         if fields:
             sku.save(update_fields=fields)
             product_price_refresh(sku.product_id)
@@ -253,7 +255,7 @@ def sku_stock_set(*, user: User | AnonymousUser, sku_id: int, stock: int) -> Sku
     check_stock(stock)
     with transaction.atomic():
         sku = _sku_for_staff(user=user, sku_id=sku_id)
-        Sku.objects.filter(pk=sku.pk).update(stock=stock)
+        _stock_set(sku_id=sku.pk, stock=stock)
         product_page_changed(sku.product_id)
         sku.refresh_from_db(fields=["stock"])
     return sku
@@ -265,8 +267,7 @@ def sku_stock_adjust(*, user: User | AnonymousUser, sku_id: int, delta: int) -> 
         raise invalid("delta", _("Enter a whole number."), code="invalid_stock")
     with transaction.atomic():
         sku = _sku_for_staff(user=user, sku_id=sku_id)
-        changed = Sku.objects.filter(pk=sku.pk, stock__gte=-delta).update(
-            stock=F("stock") + delta)
+        changed = _stock_move(sku_id=sku.pk, delta=delta, stock__gte=-delta)
         if not changed:
             raise Conflict(_("Not enough stock to remove that many."),
                            code="stock_insufficient")
@@ -284,9 +285,45 @@ def sku_stock_take(*, sku_id: int, quantity: int) -> bool:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise invalid("quantity", _("The quantity must be at least 1."), code="invalid_quantity")
     with transaction.atomic(savepoint=False):
-        taken = Sku.objects.filter(pk=sku_id, is_active=True, stock__gte=quantity).update(
-            stock=F("stock") - quantity)
+        taken = _stock_move(sku_id=sku_id, delta=-quantity, is_active=True,
+                            stock__gte=quantity)
     return bool(taken)
+
+
+# --- low stock: "stock.low" once each time a SKU's stock falls to the threshold or below -------
+# Every move is a conditional UPDATE whose WHERE says whether it crosses the threshold, so the
+# event is published exactly once per crossing however many buyers race, and the common move
+# (plenty left) stays one statement.
+def _stock_move(*, sku_id: int, delta: int, **conditions: object) -> int:
+    """Add ``delta`` (negative: take) to the SKU if it meets ``conditions``; 1 if it moved."""
+    rows = Sku.objects.filter(pk=sku_id, **conditions)
+    if delta >= 0:
+        return rows.update(stock=F("stock") + delta)
+    threshold = settings.CATALOG_LOW_STOCK_THRESHOLD
+    if rows.filter(stock__gt=threshold - delta).update(stock=F("stock") + delta):
+        return 1  # still above the threshold afterwards
+    if rows.filter(stock__gt=threshold).update(stock=F("stock") + delta):
+        _stock_low_publish(sku_id)
+        return 1
+    return rows.update(stock=F("stock") + delta)  # already low
+
+
+def _stock_set(*, sku_id: int, stock: int) -> None:
+    rows = Sku.objects.filter(pk=sku_id)
+    threshold = settings.CATALOG_LOW_STOCK_THRESHOLD
+    if stock <= threshold and rows.filter(stock__gt=threshold).update(stock=stock):
+        _stock_low_publish(sku_id)
+    else:
+        rows.update(stock=stock)
+
+
+def _stock_low_publish(sku_id: int) -> None:
+    sku = Sku.objects.filter(pk=sku_id).select_related("product").only(
+        "stock", "spec_key", "product__merchant_id", "product__name").get()
+    STOCK_LOW.publish(StockLow(
+        sku_id=sku.pk, product_id=sku.product_id, merchant_id=sku.product.merchant_id,
+        product_name=sku.product.name, spec_key=sku.spec_key, stock=sku.stock,
+        threshold=settings.CATALOG_LOW_STOCK_THRESHOLD))
 
 
 def sku_stock_return(*, sku_id: int, quantity: int) -> None:

@@ -121,7 +121,8 @@ def merchant_staff_remove(*, user: User | AnonymousUser, merchant_id: int,
     merchant = merchant_for_owner(user=user, merchant_id=merchant_id)
     with transaction.atomic():
         staff = (MerchantStaff.objects.select_related("user")
-                 .filter(merchant=merchant, user_id=staff_user_id).first())
+                 .filter(merchant=merchant, user_id=staff_user_id)
+                 .exclude(role=MerchantStaff.Role.APP).first())
         if staff is None:
             raise NotFound(_("This person does not work for the merchant."),
                            code="staff_not_found")

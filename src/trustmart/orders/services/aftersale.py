@@ -127,6 +127,7 @@ def order_refund(*, order_no: str, amount_fen: int, lines: dict[int, int], reaso
                             from_status=order.status, to_status=order.status)
     ORDER_REFUNDED.publish(OrderRefunded(
         order_no=order.order_no, checkout_no=order.checkout.checkout_no,
+        merchant_id=order.merchant_id, buyer_id=order.buyer_id,
         amount_fen=amount_fen, reason=note, reference=reference, full=full, lines=touched))
     return order
 

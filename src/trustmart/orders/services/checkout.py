@@ -358,6 +358,7 @@ def order_cancel(*, user: User | AnonymousUser, order_no: str, reason: str = "")
         OrderLine.objects.bulk_update(lines, ["refunded_fen", "commission_fen"])
         ORDER_REFUNDED.publish(OrderRefunded(
             order_no=order.order_no, checkout_no=order.checkout.checkout_no,
+            merchant_id=order.merchant_id, buyer_id=order.buyer_id,
             amount_fen=order.total_fen, reason=reason,
             reference=f"order:{order.order_no}:refund", full=True,
             lines=[refund_line_payload(line, refunded_now=line.paid_fen) for line in lines]))

@@ -209,6 +209,7 @@ def test_cancel_paid_voids_hold_returns_stock_and_publishes_refund(
     line = order.lines.get()
     assert event.payload == {
         "order_no": order.order_no, "checkout_no": result.checkout_no,
+        "merchant_id": order.merchant_id, "buyer_id": order.buyer_id,
         "amount_fen": order.total_fen, "reason": "买错了", "full": True,
         "reference": f"order:{order.order_no}:refund",
         "lines": [{"line_id": line.pk, "refunded_fen": line.paid_fen,

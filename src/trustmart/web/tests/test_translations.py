@@ -29,9 +29,10 @@ def test_placeholders_survive_translation() -> None:
 
 
 def test_compiled_catalog_matches_the_source() -> None:
-    po = {e.msgid: e.msgstr or e.msgstr_plural.get(0, "")
+    # Keyed by context too: pgettext gives one English word two translations.
+    po = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "")
           for e in polib.pofile(str(LOCALE / "django.po")) if not e.obsolete}
-    mo = {e.msgid: e.msgstr or e.msgstr_plural.get(0, "")
+    mo = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "")
           for e in polib.mofile(str(LOCALE / "django.mo"))}
-    mo.pop("", None)
+    mo.pop((None, ""), None)
     assert po == mo, "run `make messages` to recompile the catalog"

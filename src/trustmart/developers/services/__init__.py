@@ -1,0 +1,56 @@
+"""Every write of the open platform. ``apps``: apps, secrets, tokens, the audit trail.
+``webhooks``: endpoints, the fan-out of events into messages and deliveries, sending, replay."""
+
+from .apps import (
+    OAuthError,
+    TokenGrant,
+    api_call_record,
+    api_calls_purge,
+    app_register,
+    app_revoke,
+    app_secret_rotate,
+    app_update,
+    token_authenticate,
+    token_issue,
+    tokens_purge_expired,
+)
+from .webhooks import (
+    deliveries_purge,
+    deliveries_replay,
+    deliveries_send_due,
+    delivery_replay,
+    delivery_send,
+    endpoint_create,
+    endpoint_delete,
+    endpoint_secret_rotate,
+    endpoint_test_send,
+    endpoint_update,
+    endpoints_disable_failing,
+    messages_for_event,
+)
+
+__all__ = [
+    "OAuthError",
+    "TokenGrant",
+    "api_call_record",
+    "api_calls_purge",
+    "app_register",
+    "app_revoke",
+    "app_secret_rotate",
+    "app_update",
+    "deliveries_purge",
+    "deliveries_replay",
+    "deliveries_send_due",
+    "delivery_replay",
+    "delivery_send",
+    "endpoint_create",
+    "endpoint_delete",
+    "endpoint_secret_rotate",
+    "endpoint_test_send",
+    "endpoint_update",
+    "endpoints_disable_failing",
+    "messages_for_event",
+    "token_authenticate",
+    "token_issue",
+    "tokens_purge_expired",
+]
