@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
@@ -20,3 +21,12 @@ class TokenAuth(HttpBearer):
 
 
 token_or_session = [TokenAuth(), SessionAuth()]
+
+
+def _anonymous(request: HttpRequest) -> Any:
+    return AnonymousUser()
+
+
+# For reads that anyone may try and the selector decides (a private file is 404 for anyone it
+# is not meant for, the anonymous included): a valid token or session, or nobody.
+token_session_or_anonymous = [*token_or_session, _anonymous]

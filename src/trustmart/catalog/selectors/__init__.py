@@ -24,6 +24,7 @@ from .console import (
     revisions_pending,
     sku_for_staff,
 )
+from .files import certificate_for_viewer
 from .page_cache import (
     merchant_version_key,
     new_version,
@@ -78,6 +79,7 @@ __all__ = [
     "category_chain",
     "category_requires_batches",
     "category_requires_licence",
+    "certificate_for_viewer",
     "commission_bounds",
     "commission_bounds_for_operator",
     "default_merchant_of",
