@@ -217,6 +217,9 @@ AFTERSALE_IMAGE_MAX_BYTES = env_int("AFTERSALE_IMAGE_MAX_BYTES", 5 * 1024 * 1024
 PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 500)
 MERCHANT_WITHDRAWAL_MIN_FEN = env_int("MERCHANT_WITHDRAWAL_MIN_FEN", 10000)
 EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 8)
+# A request holds its Idempotency-Key this long; after that a retry may take the key over (the
+# first attempt is presumed dead). Longer than the slowest request, shorter than a user's patience.
+IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 60)
 # Reviews: 默认好评 after this many days without a review; 追评 allowed this long after one.
 REVIEW_DEFAULT_DAYS = env_int("REVIEW_DEFAULT_DAYS", 15)
 REVIEW_FOLLOWUP_DAYS = env_int("REVIEW_FOLLOWUP_DAYS", 180)

@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from trustmart.core.idempotency import idempotent
+from trustmart.core.idempotency import idempotent_secret
 from trustmart.core.ratelimit import client_ip
 
 from . import selectors, services
@@ -134,7 +134,7 @@ def send_code(request: HttpRequest, payload: CodeRequest) -> Status[CodeSent]:
 
 @router.post("/auth/signup", response={201: SessionOut}, auth=None,
              summary="Sign up with mobile number, code and password")
-@decorate_view(idempotent)
+@decorate_view(idempotent_secret)
 def sign_up(request: HttpRequest, payload: SignUpRequest) -> Status[SessionOut]:
     user = services.user_sign_up(**payload.dict())
     token, raw = services.api_token_create(user=user, name="app")
@@ -208,7 +208,7 @@ def token_list(request: HttpRequest) -> list[ApiToken]:
 
 @router.post("/tokens", response={201: NewTokenOut}, auth=token_or_session,
              summary="Create an API token; its secret is shown only in this response")
-@decorate_view(idempotent)
+@decorate_view(idempotent_secret)
 def token_create(request: HttpRequest, payload: TokenCreate) -> Status[NewTokenOut]:
     token, raw = services.api_token_create(user=request.auth,  # type: ignore[attr-defined]
                                            name=payload.name,
