@@ -249,6 +249,14 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 # A repeat visit through one share from the same device or user inside this window is
 # recorded but not counted.
 SHARING_BURST_WINDOW_MINUTES = env_int("SHARING_BURST_WINDOW_MINUTES", 30)
+# A TrueType/OpenType font with Chinese glyphs for share posters; empty: found on the system.
+SHARING_POSTER_FONT = os.environ.get("SHARING_POSTER_FONT", "")
+
+# --- catalog ---------------------------------------------------------------------------------
+CATALOG_IMAGE_MAX_BYTES = env_int("CATALOG_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
+CATALOG_CERTIFICATE_MAX_BYTES = env_int("CATALOG_CERTIFICATE_MAX_BYTES", 10 * 1024 * 1024)
+# The anonymous product page is cached this long per product version (0: not cached).
+PRODUCT_PAGE_CACHE_SECONDS = env_int("PRODUCT_PAGE_CACHE_SECONDS", 60)
 
 # --- i18n: Simplified Chinese first, English complete -------------------------------------
 LANGUAGE_CODE = "zh-hans"
