@@ -22,7 +22,7 @@ DJANGO_SETTINGS = {name for name in dir(global_settings) if name.isupper()}
 
 
 def _is_settings(node: ast.expr) -> bool:
-    return isinstance(node, ast.Name) and node.id == "settings" or (
+    return (isinstance(node, ast.Name) and node.id == "settings") or (
         isinstance(node, ast.Attribute) and node.attr == "settings")
 
 
