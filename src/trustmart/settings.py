@@ -119,6 +119,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # CSP, Permissions-Policy, no-store for logged-in pages (needs request.user).
+    "trustmart.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -266,6 +268,10 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Sent over HTTPS only (outside development), never to other sites' requests, never to scripts.
+LANGUAGE_COOKIE_SECURE = env_bool("LANGUAGE_COOKIE_SECURE", not DEBUG)
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 
 # --- static and media ---------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -311,6 +317,31 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Content-Security-Policy of every page (trustmart.core.middleware; docs/architecture.md). No
+# inline script or style anywhere: behaviour is in static JS, styles in static CSS. Forms may
+# post to us and to the payment providers' pages (the cashier redirects a form's POST there).
+_ALIPAY_ORIGIN = "/".join(
+    (os.environ.get("ALIPAY_GATEWAY") or "https://openapi.alipay.com/gateway.do").split("/")[:3])
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:", *env_list("CSP_IMG_SRC_EXTRA", [])],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "media-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'", "https://wx.tenpay.com", _ALIPAY_ORIGIN,
+                    *env_list("CSP_FORM_ACTION_EXTRA", [])],
+}
+# Report-only: browsers report violations in the console but block nothing (for trying a
+# stricter policy on a live site first).
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+# Browser features no page of ours uses are switched off; payment stays for our own origin.
+PERMISSIONS_POLICY = {"camera": [], "microphone": [], "geolocation": [], "payment": ["self"],
+                      "usb": []}
 # Behind a reverse proxy that sets X-Forwarded-For, the client's address is its first hop (rate
 # limits, the payer's address sent to WeChat Pay). Off: REMOTE_ADDR, which a client cannot forge.
 TRUSTMART_TRUST_X_FORWARDED_FOR = env_bool("TRUSTMART_TRUST_X_FORWARDED_FOR", False)
