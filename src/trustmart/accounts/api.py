@@ -45,6 +45,18 @@ class LogInRequest(Schema):
     password: str
 
 
+class CodeLogInRequest(Schema):
+    mobile: str
+    code: str
+
+
+class PasswordResetRequest(Schema):
+    mobile: str
+    code: str
+    password: str
+    password_confirm: str
+
+
 class TokenOut(Schema):
     id: int
     name: str
@@ -150,6 +162,26 @@ def log_in(request: HttpRequest, payload: LogInRequest) -> SessionOut:
     if request.headers.get("X-Session-Login") == "1":
         session_login(request, user)
     return SessionOut(user=_me(user), token=_new_token(token, raw))
+
+
+@router.post("/auth/login/code", response=SessionOut, auth=None,
+             summary="Log in with an SMS code (purpose log_in); works while password log-in "
+                     "is locked; returns a new API token")
+def log_in_by_code(request: HttpRequest, payload: CodeLogInRequest) -> SessionOut:
+    user = services.user_log_in_by_code(mobile=payload.mobile, code=payload.code,
+                                        ip=client_ip(request))
+    token, raw = services.api_token_create(user=user, name="app")
+    if request.headers.get("X-Session-Login") == "1":
+        session_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return SessionOut(user=_me(user), token=_new_token(token, raw))
+
+
+@router.post("/auth/password/reset", response={204: None}, auth=None,
+             summary="Set a new password with an SMS code (purpose password_reset); ends the "
+                     "lockout, revokes every API token of the account")
+def password_reset(request: HttpRequest, payload: PasswordResetRequest) -> Status[None]:
+    services.user_password_reset(**payload.dict())
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut, auth=token_or_session, summary="My account")
