@@ -4,12 +4,12 @@ options text into options); the services decide whether it is acceptable."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.core.forms import PercentField
 from trustmart.core.money import format_fen, parse_yuan
 
 from .models import Category
@@ -58,25 +58,6 @@ class YuanField(forms.CharField):
             return parse_yuan(text)
         except ValueError as exc:
             raise forms.ValidationError(_("Enter an amount in yuan, like 99.90.")) from exc
-
-
-class PercentField(forms.DecimalField):
-    """A rate typed in percent ("12.5"), cleaned to basis points (1250)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_digits", 5)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, int):
-            return str((Decimal(value) / 100).normalize())
-        return value
-
-    def clean(self, value: Any) -> int | None:
-        percent = super().clean(value)
-        return None if percent is None else int(percent * 100)
 
 
 def category_choices(categories: list[Category]) -> list[Any]:

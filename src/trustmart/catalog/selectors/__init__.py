@@ -46,6 +46,7 @@ from .pages import (
     subcategories_of,
 )
 from .rules import (
+    COMMISSION_CEILING_BPS,
     DEFAULT_COMMISSION_BOUNDS,
     batch_sellable,
     bps_as_percent,
@@ -65,6 +66,7 @@ from .rules import (
 )
 
 __all__ = [
+    "COMMISSION_CEILING_BPS",
     "DEFAULT_COMMISSION_BOUNDS",
     "FIELD_LABELS",
     "AttachmentsView",
