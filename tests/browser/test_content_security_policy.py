@@ -45,17 +45,10 @@ def _visit(page: Any, url: str, seen: list[str]) -> None:
     assert not events and not seen, (url, events, seen)
 
 
-def _log_in(page: Any, role: str) -> None:
-    mobile = next(a.mobile for a in DEMO_ACCOUNTS if a.role == role)
-    page.context.clear_cookies()
-    page.goto("/login/")
-    page.get_by_label("手机号").fill(mobile)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_test_id("nickname").wait_for()
+def test_main_pages_of_every_role_raise_no_policy_violation(page: Any, log_in: Any) -> None:
+    def as_role(role: str) -> None:
+        log_in(next(a.mobile for a in DEMO_ACCOUNTS if a.role == role), DEMO_PASSWORD)
 
-
-def test_main_pages_of_every_role_raise_no_policy_violation(page: Any) -> None:
     build_demo()
     seen = _watch(page)
     product = Product.objects.filter(status="live", certificates__isnull=False).first()
@@ -82,7 +75,7 @@ def test_main_pages_of_every_role_raise_no_policy_violation(page: Any) -> None:
     page.locator("#code-status .ok").wait_for()
     assert not page.evaluate("window.__cspViolations") and not seen
 
-    _log_in(page, "buyer")
+    as_role("buyer")
     order = Order.objects.filter(buyer__mobile=DEMO_ACCOUNTS[0].mobile,
                                  status="shipped").first()
     assert order is not None
@@ -101,7 +94,7 @@ def test_main_pages_of_every_role_raise_no_policy_violation(page: Any) -> None:
     order.refresh_from_db()
     assert order.status == "shipped"
 
-    _log_in(page, "store_owner")
+    as_role("store_owner")
     for url in ("/my/store/", "/my/shares/", "/stores/supply/", "/me/earnings/"):
         _visit(page, url, seen)
     mine = Share.objects.filter(sharer__mobile=next(
@@ -110,13 +103,13 @@ def test_main_pages_of_every_role_raise_no_policy_violation(page: Any) -> None:
         _visit(page, f"/my/shares/{mine.code}/", seen)
         _visit(page, f"/my/shares/{mine.code}/tree/", seen)
 
-    _log_in(page, "merchant_staff")
+    as_role("merchant_staff")
     for url in ("/merchant/", "/merchant/products/", "/merchant/orders/", "/merchant/cases/",
                 "/merchant/payable/", "/merchant/reviews/", "/merchant/sharers/",
                 "/merchant/staff/", "/merchant/application/"):
         _visit(page, url, seen)
 
-    _log_in(page, "operator")
+    as_role("operator")
     for url in ("/ops/products/", "/ops/commission/", "/ops/commissions/policy/",
                 "/ops/commissions/review/", "/ops/cases/", "/ops/orders/",
                 "/merchant/ops/applications/", "/merchant/ops/merchants/",

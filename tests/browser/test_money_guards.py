@@ -19,19 +19,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "s3cure-Passw0rd"
 
 
-def _log_in(page: Any, mobile: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/login/")
-    page.get_by_label("手机号").fill(mobile)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_test_id("nickname").wait_for()
-
-
-def test_bounds_form_and_payable_refusal(page: Any, shot: Any,
+def test_bounds_form_and_payable_refusal(page: Any, shot: Any, log_in: Any,
                                          make_user: Callable[..., User]) -> None:
     operator = make_user("运营小周", roles=(Role.OPERATOR,))
-    _log_in(page, operator.mobile)
+    log_in(operator.mobile, PASSWORD)
     page.goto("/ops/commission/")
     maximum = page.locator("input[name=max_bps]")
     assert maximum.input_value() == "30"  # 3000 bps, not "3E+1"
@@ -45,7 +36,7 @@ def test_bounds_form_and_payable_refusal(page: Any, shot: Any,
     merchant = make_merchant(seller, categories=[make_category("tea")])
     Merchant.objects.filter(pk=merchant.pk).update(deposit_required_fen=1_000_000)
     assert merchant_deposit_refresh(merchant_id=merchant.pk).status == "suspended"
-    _log_in(page, seller.mobile)
+    log_in(seller.mobile, PASSWORD)
     page.goto("/merchant/payable/")
     refused = page.get_by_test_id("withdrawal-refused")
     refused.wait_for()
