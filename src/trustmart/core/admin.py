@@ -21,7 +21,7 @@ from .models import IdempotencyKey, OutboxEvent
 
 # Stored secrets (hashes of tokens and codes, stored responses that may carry personal data):
 # excluded from every admin page of the models that hold them.
-SECRET_FIELDS = frozenset({"token_hash", "code_hash", "response_body", "pem"})
+SECRET_FIELDS = frozenset({"token_hash", "code_hash", "response_body"})
 
 
 class ReadOnlyAdminMixin:
