@@ -22,6 +22,7 @@ from trustmart.ledger.api import router as ledger_router
 from trustmart.logistics.api import router as logistics_router
 from trustmart.merchants.api import router as merchants_router
 from trustmart.orders.api import router as orders_router
+from trustmart.orders.api_payable import router as payable_router
 from trustmart.payments.api import router as payments_router
 from trustmart.reviews.api import router as reviews_router
 from trustmart.sharing.api import router as sharing_router
@@ -50,6 +51,7 @@ api.add_router("/search", search_router)
 api.add_router("/stores", stores_router)
 api.add_router("/sharing", sharing_router)
 api.add_router("/orders", orders_router)
+api.add_router("/orders", payable_router)
 api.add_router("/payments", payments_router)
 api.add_router("/logistics", logistics_router)
 api.add_router("/aftersales", aftersales_router)

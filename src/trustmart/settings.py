@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # CSP, Permissions-Policy, no-store for logged-in pages (needs request.user).
+    "trustmart.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -237,6 +239,9 @@ AFTERSALE_IMAGE_MAX_BYTES = env_int("AFTERSALE_IMAGE_MAX_BYTES", 5 * 1024 * 1024
 PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 500)
 MERCHANT_WITHDRAWAL_MIN_FEN = env_int("MERCHANT_WITHDRAWAL_MIN_FEN", 10000)
 EVENT_MAX_ATTEMPTS = env_int("EVENT_MAX_ATTEMPTS", 8)
+# A request holds its Idempotency-Key this long; after that a retry may take the key over (the
+# first attempt is presumed dead). Longer than the slowest request, shorter than a user's patience.
+IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 60)
 # Reviews: 默认好评 after this many days without a review; 追评 allowed this long after one.
 REVIEW_DEFAULT_DAYS = env_int("REVIEW_DEFAULT_DAYS", 15)
 REVIEW_FOLLOWUP_DAYS = env_int("REVIEW_FOLLOWUP_DAYS", 180)
@@ -281,6 +286,14 @@ DEVELOPERS_WEBHOOK_ALLOW_PRIVATE = env_bool("DEVELOPERS_WEBHOOK_ALLOW_PRIVATE", 
 DEVELOPERS_WEBHOOK_CA_BUNDLE = os.environ.get("DEVELOPERS_WEBHOOK_CA_BUNDLE", "")
 # A SKU whose stock falls to this many units or fewer announces "stock.low" (once per crossing).
 CATALOG_LOW_STOCK_THRESHOLD = env_int("CATALOG_LOW_STOCK_THRESHOLD", 5)
+# A TrueType/OpenType font with Chinese glyphs for share posters; empty: found on the system.
+SHARING_POSTER_FONT = os.environ.get("SHARING_POSTER_FONT", "")
+
+# --- catalog ---------------------------------------------------------------------------------
+CATALOG_IMAGE_MAX_BYTES = env_int("CATALOG_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
+CATALOG_CERTIFICATE_MAX_BYTES = env_int("CATALOG_CERTIFICATE_MAX_BYTES", 10 * 1024 * 1024)
+# The anonymous product page is cached this long per product version (0: not cached).
+PRODUCT_PAGE_CACHE_SECONDS = env_int("PRODUCT_PAGE_CACHE_SECONDS", 60)
 
 # --- i18n: Simplified Chinese first, English complete -------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -290,14 +303,25 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Sent over HTTPS only (outside development), never to other sites' requests, never to scripts.
+LANGUAGE_COOKIE_SECURE = env_bool("LANGUAGE_COOKIE_SECURE", not DEBUG)
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 
 # --- static and media ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "staticfiles"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+# Private uploads (application documents, after-sales evidence, certificates) live outside
+# MEDIA_ROOT and have no URL: only access-checked views serve them (trustmart.core.storage).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", DATA_DIR / "private"))
+if PRIVATE_MEDIA_ROOT.resolve().is_relative_to(MEDIA_ROOT.resolve()):
+    raise ImproperlyConfigured("PRIVATE_MEDIA_ROOT must not be inside MEDIA_ROOT.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "trustmart.core.storage.PrivateFileSystemStorage",
+                "OPTIONS": {"location": PRIVATE_MEDIA_ROOT}},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -328,6 +352,31 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Content-Security-Policy of every page (trustmart.core.middleware; docs/architecture.md). No
+# inline script or style anywhere: behaviour is in static JS, styles in static CSS. Forms may
+# post to us and to the payment providers' pages (the cashier redirects a form's POST there).
+_ALIPAY_ORIGIN = "/".join(
+    (os.environ.get("ALIPAY_GATEWAY") or "https://openapi.alipay.com/gateway.do").split("/")[:3])
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:", *env_list("CSP_IMG_SRC_EXTRA", [])],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "media-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'", "https://wx.tenpay.com", _ALIPAY_ORIGIN,
+                    *env_list("CSP_FORM_ACTION_EXTRA", [])],
+}
+# Report-only: browsers report violations in the console but block nothing (for trying a
+# stricter policy on a live site first).
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+# Browser features no page of ours uses are switched off; payment stays for our own origin.
+PERMISSIONS_POLICY = {"camera": [], "microphone": [], "geolocation": [], "payment": ["self"],
+                      "usb": []}
 # Behind a reverse proxy that sets X-Forwarded-For, the client's address is its first hop (rate
 # limits, the payer's address sent to WeChat Pay). Off: REMOTE_ADDR, which a client cannot forge.
 TRUSTMART_TRUST_X_FORWARDED_FOR = env_bool("TRUSTMART_TRUST_X_FORWARDED_FOR", False)

@@ -2,9 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
-from django.views.static import serve
 
 from trustmart.api import api
+from trustmart.core.storage import media_serve
 from trustmart.core.views import healthz
 
 admin.site.site_header = _("TrustMart operations")
@@ -34,7 +34,8 @@ urlpatterns = [
 ]
 
 if settings.SERVE_MEDIA:
-    # Embedded mode serves uploads itself; production puts them behind object storage or nginx.
+    # Embedded mode serves public uploads itself (never the private folders); production puts
+    # them behind object storage or a front server. Private files have no URL at all.
     urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(r"^media/(?P<path>.*)$", media_serve, {"document_root": settings.MEDIA_ROOT}),
     ]

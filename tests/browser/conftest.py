@@ -75,3 +75,18 @@ def shot(page: object, request: pytest.FixtureRequest) -> Callable[[str], Path]:
 
 def chromium_available() -> bool:
     return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+
+
+@pytest.fixture
+def log_in(page: object) -> Callable[[str, str], None]:
+    """Log in on a fresh session: ``log_in(mobile, password)`` (the previous user is gone)."""
+
+    def go(mobile: str, password: str) -> None:
+        page.context.clear_cookies()  # type: ignore[attr-defined]
+        page.goto("/login/")  # type: ignore[attr-defined]
+        page.get_by_label("手机号").fill(mobile)  # type: ignore[attr-defined]
+        page.get_by_label("密码").fill(password)  # type: ignore[attr-defined]
+        page.get_by_role("button", name="登录").click()  # type: ignore[attr-defined]
+        page.get_by_test_id("nickname").wait_for()  # type: ignore[attr-defined]
+
+    return go

@@ -4,10 +4,12 @@ several SKUs, images, batches and a certificate, then picks a variant."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from trustmart.accounts.models import User
 from trustmart.catalog import demo
@@ -45,4 +47,5 @@ def test_browse_category_and_pick_a_variant(page: Any, shot: Any,
     assert page.get_by_test_id("certificates").is_visible()
     shot("tea-product")
     page.locator(".c-slides").evaluate("el => el.scrollTo({left: el.clientWidth})")
-    page.wait_for_function("document.querySelector('.c-counter').textContent.startsWith('2')")
+    # A locator wait, not wait_for_function: the page's CSP forbids the eval that one uses.
+    expect(page.locator(".c-counter")).to_have_text(re.compile(r"^2"))

@@ -12,6 +12,7 @@ from django.apps import apps
 from PIL import Image
 
 from trustmart.accounts.models import Role, User
+from trustmart.core.tests import pdfs
 from trustmart.merchants.models import Merchant, MerchantApplication
 from trustmart.merchants.validators import credit_code_check_char
 
@@ -43,7 +44,7 @@ def test_merchant_applies_is_approved_and_sees_deposit_missing(page: Any, shot: 
     licence = tmp_path / "licence.png"
     Image.new("RGB", (800, 560), (250, 248, 240)).save(licence)
     authorisation = tmp_path / "authorisation.pdf"
-    authorisation.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    authorisation.write_bytes(pdfs.real_pdf())
     body = "91350782MA2Y4K3L0"
     code = body + credit_code_check_char(body)
 

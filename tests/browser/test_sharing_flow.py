@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from trustmart.accounts.models import User
 from trustmart.sharing.models import Binding, Share, Visit
@@ -52,8 +53,9 @@ def test_share_to_wechat_friend_and_open_the_link(page: Any, shot: Any, browser:
     assert link.endswith(f"/s/{share.code}?ch=wechat_friend")
     poster = page.get_by_test_id("poster-image")
     poster.scroll_into_view_if_needed()
-    page.wait_for_function(
-        "el => el.complete && el.naturalWidth > 0", arg=poster.element_handle())
+    # Locator waits, not wait_for_function: the page's CSP forbids the eval that one uses.
+    expect(poster).to_have_js_property("complete", True)
+    expect(poster).not_to_have_js_property("naturalWidth", 0)
     assert page.evaluate("el => el.naturalWidth", poster.element_handle()) == 750
     page.get_by_test_id("copy-button").click()
     shot("share-kit")

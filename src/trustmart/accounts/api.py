@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from trustmart.core.idempotency import idempotent
+from trustmart.core.idempotency import idempotent_secret
 from trustmart.core.ratelimit import client_ip
 
 from . import selectors, services
@@ -43,6 +43,18 @@ class SignUpRequest(Schema):
 class LogInRequest(Schema):
     mobile: str
     password: str
+
+
+class CodeLogInRequest(Schema):
+    mobile: str
+    code: str
+
+
+class PasswordResetRequest(Schema):
+    mobile: str
+    code: str
+    password: str
+    password_confirm: str
 
 
 class TokenOut(Schema):
@@ -134,7 +146,7 @@ def send_code(request: HttpRequest, payload: CodeRequest) -> Status[CodeSent]:
 
 @router.post("/auth/signup", response={201: SessionOut}, auth=None,
              summary="Sign up with mobile number, code and password")
-@decorate_view(idempotent)
+@decorate_view(idempotent_secret)
 def sign_up(request: HttpRequest, payload: SignUpRequest) -> Status[SessionOut]:
     user = services.user_sign_up(**payload.dict())
     token, raw = services.api_token_create(user=user, name="app")
@@ -150,6 +162,26 @@ def log_in(request: HttpRequest, payload: LogInRequest) -> SessionOut:
     if request.headers.get("X-Session-Login") == "1":
         session_login(request, user)
     return SessionOut(user=_me(user), token=_new_token(token, raw))
+
+
+@router.post("/auth/login/code", response=SessionOut, auth=None,
+             summary="Log in with an SMS code (purpose log_in); works while password log-in "
+                     "is locked; returns a new API token")
+def log_in_by_code(request: HttpRequest, payload: CodeLogInRequest) -> SessionOut:
+    user = services.user_log_in_by_code(mobile=payload.mobile, code=payload.code,
+                                        ip=client_ip(request))
+    token, raw = services.api_token_create(user=user, name="app")
+    if request.headers.get("X-Session-Login") == "1":
+        session_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return SessionOut(user=_me(user), token=_new_token(token, raw))
+
+
+@router.post("/auth/password/reset", response={204: None}, auth=None,
+             summary="Set a new password with an SMS code (purpose password_reset); ends the "
+                     "lockout, revokes every API token of the account")
+def password_reset(request: HttpRequest, payload: PasswordResetRequest) -> Status[None]:
+    services.user_password_reset(**payload.dict())
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut, auth=token_or_session, summary="My account")
@@ -208,7 +240,7 @@ def token_list(request: HttpRequest) -> list[ApiToken]:
 
 @router.post("/tokens", response={201: NewTokenOut}, auth=token_or_session,
              summary="Create an API token; its secret is shown only in this response")
-@decorate_view(idempotent)
+@decorate_view(idempotent_secret)
 def token_create(request: HttpRequest, payload: TokenCreate) -> Status[NewTokenOut]:
     token, raw = services.api_token_create(user=request.auth,  # type: ignore[attr-defined]
                                            name=payload.name,

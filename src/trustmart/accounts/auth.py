@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer, SessionAuth
@@ -86,3 +87,10 @@ token_or_session = [TokenAuth(), SessionAuth()]
 def app_or_user(scope: str) -> list[Any]:
     """What a merchant endpoint accepts: an app token with ``scope``, a user token, a session."""
     return [AppTokenAuth(scope), TokenAuth(), SessionAuth()]
+def _anonymous(request: HttpRequest) -> Any:
+    return AnonymousUser()
+
+
+# For reads that anyone may try and the selector decides (a private file is 404 for anyone it
+# is not meant for, the anonymous included): a valid token or session, or nobody.
+token_session_or_anonymous = [*token_or_session, _anonymous]

@@ -30,6 +30,23 @@ class LogInForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
+class CodeLogInForm(forms.Form):
+    mobile = forms.CharField(label=_("Mobile number"), max_length=20,
+                             widget=forms.TextInput(attrs={"inputmode": "tel",
+                                                           "autocomplete": "username"}))
+    code = forms.CharField(label=_("Verification code"), max_length=6,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric",
+                                                         "autocomplete": "one-time-code"}))
+
+
+class PasswordResetForm(CodeLogInForm):
+    password = forms.CharField(label=_("New password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_confirm = forms.CharField(
+        label=_("Repeat password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+
 class ProfileForm(forms.Form):
     nickname = forms.CharField(label=_("Nickname"), max_length=20)
     bio = forms.CharField(label=_("Introduction"), max_length=200, required=False,

@@ -107,6 +107,8 @@ class Follow(models.Model):
 class VerificationCode(models.Model):
     class Purpose(models.TextChoices):
         SIGN_UP = "sign_up", _("Sign up")
+        LOG_IN = "log_in", _("Log in")
+        PASSWORD_RESET = "password_reset", _("Reset password")
 
     mobile = models.CharField(max_length=11)
     purpose = models.CharField(max_length=20, choices=Purpose.choices)

@@ -44,8 +44,19 @@ def _code_hash(mobile: str, purpose: str, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
+# Codes that prove an existing account's number: log in without the password, reset it.
+MEMBER_PURPOSES = frozenset({VerificationCode.Purpose.LOG_IN,
+                             VerificationCode.Purpose.PASSWORD_RESET})
+
+
 def verification_code_send(*, mobile: str, purpose: str, ip: str) -> str:
-    """Send a 6-digit code to ``mobile``. Returns the code (shown on screen only in demo mode)."""
+    """Send a 6-digit code to ``mobile``. Returns the code (shown on screen only in demo mode).
+
+    Every purpose shares the limits per number and per address, so asking for log-in codes
+    cannot be used to send more messages than sign-up allows. A log-in or reset code for a
+    number nobody registered is answered like any other and sent to nobody (returns ""): the
+    answer does not tell who has an account.
+    """
     mobile = normalize_mobile(mobile)
     if purpose not in VerificationCode.Purpose.values:
         raise invalid("purpose", _("Unknown verification purpose."))
@@ -58,6 +69,9 @@ def verification_code_send(*, mobile: str, purpose: str, ip: str) -> str:
     ratelimit.hit(f"code:mobile-hour:{mobile}", limit=10, window_seconds=3600, message=wait,
                   code="code_too_frequent")
     ratelimit.hit(f"code:ip:{ip}", limit=30, window_seconds=3600)
+    if purpose in MEMBER_PURPOSES and not User.objects.filter(mobile=mobile,
+                                                              is_active=True).exists():
+        return ""
     code = f"{secrets.randbelow(1_000_000):06d}"
     VerificationCode.objects.create(
         mobile=mobile,
@@ -154,8 +168,9 @@ def user_authenticate(*, mobile: str, password: str, ip: str) -> User:
     """
     mobile = normalize_mobile(mobile)
     window = settings.LOGIN_LOCKOUT_SECONDS
-    failures_key = f"login-fail:{mobile}"
-    locked = _("Too many failed log-ins. This number is locked for a while; try again later.")
+    failures_key = _failures_key(mobile)
+    locked = _("Too many wrong passwords: log-in with a password is paused for this number for "
+               "a while. Log in with an SMS code instead, or reset your password.")
     ratelimit.hit(f"login:ip:{ip}", limit=60, window_seconds=300)
     if ratelimit.count(failures_key, window_seconds=window) >= settings.LOGIN_MAX_FAILURES:
         raise RateLimited(locked, code="login_locked", retry_after=window)
@@ -169,6 +184,61 @@ def user_authenticate(*, mobile: str, password: str, ip: str) -> User:
                                code="invalid_credentials")
     ratelimit.reset(failures_key, window_seconds=window)
     assert isinstance(user, User)
+    return user
+
+
+def _failures_key(mobile: str) -> str:
+    return f"login-fail:{mobile}"
+
+
+def _member_for_code(*, mobile: str, purpose: str, code: str) -> tuple[User, int]:
+    """The active user of ``mobile`` and the id of the live code they proved; the code's own
+    limits apply (five guesses, ten minutes)."""
+    code_id = _verification_code_verify(mobile=mobile, purpose=purpose, code=code)
+    user = User.objects.filter(mobile=mobile, is_active=True).first()
+    if user is None:  # no code is ever sent to such a number; be safe anyway
+        raise invalid("code", _("The verification code has expired. Request a new one."),
+                      code="code_expired")
+    return user, code_id
+
+
+def user_log_in_by_code(*, mobile: str, code: str, ip: str) -> User:
+    """Log in with an SMS code sent to the number (purpose ``log_in``).
+
+    Not held back by the password lockout: the lockout protects the password from guessing,
+    and a stranger's wrong passwords must not lock the owner out of the account. The code
+    cannot be guessed either (six digits, five tries, rate-limited sending); the password's
+    failure count is left as it is, so this does not grant the guesser new tries.
+    """
+    mobile = normalize_mobile(mobile)
+    ratelimit.hit(f"login:ip:{ip}", limit=60, window_seconds=300)
+    user, code_id = _member_for_code(mobile=mobile, purpose=VerificationCode.Purpose.LOG_IN,
+                                     code=code)
+    _verification_code_consume(code_id=code_id)
+    return user
+
+
+def user_password_reset(*, mobile: str, code: str, password: str,
+                        password_confirm: str) -> User:
+    """Set a new password with an SMS code (purpose ``password_reset``).
+
+    Ends the password lockout of the number, and every API token of the account is revoked
+    (and, the password hash having changed, every other session ends): whoever knew the old
+    password is out.
+    """
+    mobile = normalize_mobile(mobile)
+    candidate = User.objects.filter(mobile=mobile, is_active=True).first() or User(mobile=mobile)
+    _check_password(password, password_confirm, candidate)
+    user, code_id = _member_for_code(
+        mobile=mobile, purpose=VerificationCode.Purpose.PASSWORD_RESET, code=code)
+    with transaction.atomic():
+        _verification_code_consume(code_id=code_id)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now())
+    api_tokens_forget(user_id=user.pk)
+    ratelimit.reset(_failures_key(mobile), window_seconds=settings.LOGIN_LOCKOUT_SECONDS)
     return user
 
 

@@ -18,7 +18,14 @@ from trustmart.core.forms import form_error
 from trustmart.core.ratelimit import client_ip
 
 from . import selectors, services
-from .forms import LogInForm, ProfileForm, SignUpForm, TokenForm
+from .forms import (
+    CodeLogInForm,
+    LogInForm,
+    PasswordResetForm,
+    ProfileForm,
+    SignUpForm,
+    TokenForm,
+)
 from .models import User, VerificationCode
 
 
@@ -49,16 +56,17 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def send_code(request: HttpRequest) -> HttpResponse:
-    """htmx: send a sign-up code and answer with the status line under the button."""
+    """htmx: send a code (sign-up by default; ``purpose`` log_in or password_reset) and answer
+    with the status line under the button."""
     context: dict[str, object] = {}
+    purpose = request.POST.get("purpose") or VerificationCode.Purpose.SIGN_UP
     try:
         code = services.verification_code_send(
-            mobile=request.POST.get("mobile", ""), purpose=VerificationCode.Purpose.SIGN_UP,
-            ip=client_ip(request))
+            mobile=request.POST.get("mobile", ""), purpose=purpose, ip=client_ip(request))
     except DomainError as exc:
         context = {"error": exc.message}
     else:
-        context = {"sent": True, "demo_code": code if settings.DEMO_MODE else None}
+        context = {"sent": True, "demo_code": code if settings.DEMO_MODE and code else None}
     return render(request, "accounts/_code_status.html", context)
 
 
@@ -75,6 +83,38 @@ def log_in(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(_safe_next(request, "accounts:me"))
     return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next")})
+
+
+def log_in_by_code(request: HttpRequest) -> HttpResponse:
+    """Log in with an SMS code: the way in while password log-in is locked."""
+    if request.user.is_authenticated:
+        return redirect("accounts:me")
+    form = CodeLogInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_log_in_by_code(ip=client_ip(request), **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(_safe_next(request, "accounts:me"))
+    return render(request, "accounts/login_code.html",
+                  {"form": form, "next": request.GET.get("next")})
+
+
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Set a new password with an SMS code; then the user is logged in."""
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_password_reset(**form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your password has been changed."))
+            return redirect("accounts:me")
+    return render(request, "accounts/password_reset.html", {"form": form})
 
 
 @require_POST

@@ -21,6 +21,7 @@ from trustmart.accounts.auth import app_or_user, token_or_session
 from trustmart.accounts.models import User
 from trustmart.core.idempotency import idempotent
 from trustmart.core.ratelimit import client_ip
+from trustmart.core.storage import file_response
 from trustmart.payments.api import PaymentStartOut
 from trustmart.payments.providers import DEFAULT_PROVIDER
 from trustmart.payments.services import payment_start
@@ -282,9 +283,7 @@ def case_message(request: HttpRequest, case_no: str, text: Form[str] = "",
             summary="An evidence image (only for the case's parties and operators)")
 def case_image(request: HttpRequest, image_id: int) -> FileResponse:
     image = selectors.case_image_for_viewer(user=_me(request), image_id=image_id)
-    response = FileResponse(image.file.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return file_response(image.file, cache="private, max-age=3600")
 
 
 # --- the merchant -----------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.core.storage import private_storage
+
 
 def case_number() -> str:
     return f"A{timezone.now():%Y%m%d%H%M%S}{secrets.randbelow(10**8):08d}"
@@ -204,7 +206,7 @@ class CaseImage(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")
     role = models.CharField(max_length=10)
-    file = models.FileField(upload_to=evidence_upload_to, max_length=200)
+    file = models.FileField(upload_to=evidence_upload_to, max_length=200, storage=private_storage)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)

@@ -1,5 +1,4 @@
-from django.conf import settings
-from django.urls import path, re_path
+from django.urls import path
 
 from . import views
 
@@ -15,6 +14,4 @@ urlpatterns = [
     path("merchant/debts/repay/", views.merchant_debts_repay, name="merchant_debts_repay"),
     path("merchant/debts/pay/", views.merchant_debts_pay, name="merchant_debts_pay"),
     path("ops/cases/", views.ops_cases, name="ops_cases"),
-    # Evidence lives under MEDIA_ROOT but is never served from the public media URL.
-    re_path(rf"^{settings.MEDIA_URL.strip('/')}/aftersales/(?P<path>.*)$", views.media_blocked),
 ]

@@ -23,6 +23,7 @@ from trustmart.core.errors import DomainError, NotFound
 from trustmart.core.forms import form_error
 from trustmart.core.money import format_fen, parse_yuan
 from trustmart.core.ratelimit import client_ip
+from trustmart.core.storage import file_response
 from trustmart.logistics.carriers import CARRIER_CHOICES
 from trustmart.orders.selectors import order_for_buyer
 from trustmart.payments.providers import DEFAULT_PROVIDER, available_providers
@@ -212,14 +213,7 @@ def case_image(request: HttpRequest, image_id: int) -> HttpResponse | FileRespon
         image = selectors.case_image_for_viewer(user=request.user, image_id=image_id)
     except NotFound:
         return _not_found(request)
-    response = FileResponse(image.file.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
-def media_blocked(request: HttpRequest, path: str = "") -> HttpResponse:
-    """Evidence files are never served from the public media URL."""
-    return _not_found(request)
+    return file_response(image.file, cache="private, max-age=3600")
 
 
 # --- the merchant ------------------------------------------------------------------------------

@@ -4,10 +4,12 @@ change to them goes through the services (the H5 console and /ops/products/)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from trustmart.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 
 from .models import (
     Batch,
@@ -22,17 +24,6 @@ from .models import (
 )
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "parent", "position", "deposit_fen",
@@ -42,32 +33,36 @@ class CategoryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name_en",)}
 
 
-class SkuInline(ReadOnlyMixin, admin.TabularInline):
+class SkuInline(ReadOnlyTabularInline):
     model = Sku
     fields = ("spec_key", "price_fen", "stock", "barcode", "is_active")
-    extra = 0
 
 
-class ImageInline(ReadOnlyMixin, admin.TabularInline):
+class ImageInline(ReadOnlyTabularInline):
     model = ProductImage
     fields = ("image", "position", "pending")
-    extra = 0
 
 
-class BatchInline(ReadOnlyMixin, admin.TabularInline):
+class BatchInline(ReadOnlyTabularInline):
     model = Batch
     fields = ("batch_no", "production_date", "shelf_life_days", "expires_on", "quantity")
-    extra = 0
 
 
-class CertificateInline(ReadOnlyMixin, admin.TabularInline):
+class CertificateInline(ReadOnlyTabularInline):
+    """The file opens through the certificate view (attachment, no sniffing), not /media/."""
+
     model = Certificate
-    fields = ("name", "issued_by", "valid_until", "file", "pending")
-    extra = 0
+    fields = ("name", "issued_by", "valid_until", "document", "pending")
+    readonly_fields = ("document",)
+
+    @admin.display(description=_("file"))
+    def document(self, obj: Certificate) -> str:
+        return format_html('<a href="{}">{}</a>',
+                           reverse("catalog:certificate_file", args=[obj.pk]), obj.name)
 
 
 @admin.register(Product)
-class ProductAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ProductAdmin(ReadOnlyAdmin):
     list_display = ("name", "merchant", "category", "status", "price_fen", "commission_bps",
                     "sales_count", "updated_at")
     list_filter = ("status", "category")
@@ -77,20 +72,20 @@ class ProductAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ProductReview)
-class ProductReviewAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ProductReviewAdmin(ReadOnlyAdmin):
     list_display = ("product", "decision", "operator", "reason", "decided_at")
     list_filter = ("decision",)
     raw_id_fields = ("product", "revision", "operator")
 
 
 @admin.register(ProductRevision)
-class ProductRevisionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ProductRevisionAdmin(ReadOnlyAdmin):
     list_display = ("product", "status", "submitted_by", "submitted_at")
     list_filter = ("status",)
 
 
 @admin.register(CommissionBounds)
-class CommissionBoundsAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CommissionBoundsAdmin(ReadOnlyAdmin):
     """Set on /ops/commission/ (checked by ``commission_bounds_set``)."""
 
     list_display = ("min_bps", "max_bps", "updated_at")

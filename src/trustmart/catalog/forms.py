@@ -4,13 +4,12 @@ options text into options); the services decide whether it is acceptable."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from trustmart.core.forms import YuanField
+from trustmart.core.forms import PercentField, YuanField
 
 from .models import Category
 from .services import SpecOptionInput
@@ -37,24 +36,6 @@ def parse_spec_options(text: str) -> list[SpecOptionInput]:
 def spec_options_text(options: list[Any]) -> str:
     return "\n".join(f"{o.name}: {', '.join(o.values)}" for o in options)
 
-
-class PercentField(forms.DecimalField):
-    """A rate typed in percent ("12.5"), cleaned to basis points (1250)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_digits", 5)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, int):
-            return str((Decimal(value) / 100).normalize())
-        return value
-
-    def clean(self, value: Any) -> int | None:
-        percent = super().clean(value)
-        return None if percent is None else int(percent * 100)
 
 
 def category_choices(categories: list[Category]) -> list[Any]:

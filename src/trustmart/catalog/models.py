@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.core.storage import private_storage
+
 
 def _random_name(folder: str, filename: str) -> str:
     suffix = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "bin"
@@ -217,7 +219,9 @@ class Certificate(models.Model):
     name = models.CharField(_("certificate name"), max_length=60)
     issued_by = models.CharField(_("issued by"), max_length=100, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    file = models.FileField(upload_to=certificate_upload_to)
+    # Private storage: served by the certificate view (buyers once the product is visible;
+    # the merchant's staff and operators always), a PDF as an attachment.
+    file = models.FileField(upload_to=certificate_upload_to, storage=private_storage)
     # As for images: added to a live product, it waits for the operator's approval.
     pending = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from .views import buyer, merchant, ops
+from .views import buyer, files, merchant, ops
 
 app_name = "catalog"
 
 urlpatterns = [
     path("p/<int:product_id>/", buyer.product_detail, name="product"),
+    path("certificates/<int:certificate_id>/", files.certificate_file, name="certificate_file"),
     path("c/", buyer.category_index, name="categories"),
     path("c/<slug:slug>/", buyer.category_products, name="category"),
     # merchant console

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from trustmart.core.forms import YuanField
+from trustmart.core.forms import PercentField, YuanField
 
 
 class WithdrawForm(forms.Form):
@@ -20,8 +20,9 @@ class RejectForm(forms.Form):
 
 class PolicyForm(forms.Form):
     level2_enabled = forms.BooleanField(label=_("Level 2 commission enabled"), required=False)
-    level2_bps = forms.IntegerField(label=_("Level 2 rate (bps)"), min_value=0)
-    max_total_bps = forms.IntegerField(label=_("Cap on all levels together (bps)"), min_value=0)
+    # Rates in percent on the page, basis points for the service (3000 shows as "30").
+    level2_bps = PercentField(label=_("Level 2 rate (%)"))
+    max_total_bps = PercentField(label=_("Cap on all levels together (%)"))
     allow_self_purchase = forms.BooleanField(label=_("Commission on self-purchase"),
                                              required=False)
     withdrawal_min_fen = forms.IntegerField(label=_("Minimum withdrawal (fen)"), min_value=0)

@@ -1,4 +1,5 @@
-"""What commissions does when orders report news (imported by ``CommissionsConfig.ready``).
+"""What commissions does when orders report news, and the check it adds to the catalog's
+commission bounds (imported by ``CommissionsConfig.ready``).
 
 The event system runs each handler once per event, in a transaction with its record of having
 run; the services are also safe to run twice or concurrently (guarded status updates under row
@@ -7,6 +8,7 @@ locks, ledger references as idempotency keys).
 
 from __future__ import annotations
 
+from trustmart.catalog.services import commission_bounds_check
 from trustmart.core.events import Event, subscribe
 from trustmart.orders.events import ORDER_PAID, ORDER_REFUNDED, ORDER_SETTLED
 
@@ -36,3 +38,9 @@ def on_order_refunded(event: Event) -> None:
         order_no=refunded.order_no,
         lines=None if lines is None else [line.to_payload() for line in lines],
         full=refunded.full or lines is None)
+
+
+@commission_bounds_check
+def refuse_bounds_above_the_policy_cap(min_bps: int, max_bps: int) -> None:
+    """No product may be allowed a rate above the cap the commission rules publish."""
+    services.policy_bounds_check(max_bps=max_bps)

@@ -13,11 +13,16 @@ class IdempotencyKey(models.Model):
 
     Keyed by who asked (``actor``), what they called (``scope``) and their key, so two clients
     cannot collide. ``request_hash`` is what makes "same key, other parameters" detectable.
+    A request in progress holds the key until ``locked_until`` (its lease); ``lease_token`` says
+    which attempt holds it, so a retry that took over an expired lease and the attempt it
+    replaced can never both store their answer. A response that carried a secret is never
+    stored: the row says ``secret_withheld`` and keeps no body.
     """
 
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", _("In progress")
         DONE = "done", _("Done")
+        SECRET_WITHHELD = "secret_withheld", _("Done (the secret it returned is not kept)")
 
     actor = models.CharField(max_length=80)
     scope = models.CharField(max_length=200)
@@ -27,6 +32,8 @@ class IdempotencyKey(models.Model):
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.BinaryField(null=True, blank=True)
     response_content_type = models.CharField(max_length=100, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -10,27 +10,16 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.core.admin import ReadOnlyAdmin, ReadOnlyTabularInline
 from trustmart.core.money import format_fen
 
 from . import selectors
 from .models import Account, Entry, Hold, Journal
 
 STATEMENT_PAGE_SIZE = 50
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Account)
@@ -77,22 +66,14 @@ class AccountAdmin(ReadOnlyAdmin):
         return super().change_view(request, object_id, form_url, extra_context=context)
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(ReadOnlyTabularInline):
     model = Entry
-    extra = 0
-    can_delete = False
     fields = ("account", "side", "amount")
     readonly_fields = fields
 
     @admin.display(description=_("amount"))
     def amount(self, obj: Entry) -> str:
         return format_fen(obj.amount_fen)
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(Journal)

@@ -16,7 +16,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from trustmart.accounts.auth import token_or_session
+from trustmart.accounts.auth import token_or_session, token_session_or_anonymous
 from trustmart.accounts.models import User
 from trustmart.core.idempotency import idempotent
 
@@ -131,13 +131,14 @@ def application_mine(request: HttpRequest) -> list[ApplicationOut]:
 
 
 @router.get("/applications/{application_id}/documents/{kind}", response={200: None},
-            auth=token_or_session, url_name="merchant_application_document",
-            summary="A document of an application (the applicant's own, or any for operators)")
+            auth=token_session_or_anonymous, url_name="merchant_application_document",
+            summary="A document of an application: for the applicant, its merchant's staff and "
+                    "operators (404 for anyone else); a PDF downloads as an attachment")
 def application_document(request: HttpRequest, application_id: int,
                          kind: Literal["business_licence", "brand_authorisation"]
                          ) -> FileResponse:
-    application = selectors.application_document_for(user=_user(request),
-                                                     application_id=application_id)
+    application = selectors.application_document_for(
+        user=request.auth, application_id=application_id)  # type: ignore[attr-defined]
     return document_response(getattr(application, kind))
 
 

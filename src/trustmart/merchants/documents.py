@@ -1,18 +1,16 @@
-"""Serving an applicant's documents: only through an authorised view, never cached publicly."""
+"""Serving an applicant's documents: only through an authorised view, never a public URL.
+
+The files are in the private storage (no URL); a PDF downloads as an attachment, a picture opens
+inline, neither is ever sniffed, cached by shared caches or able to run script.
+"""
 
 from __future__ import annotations
-
-import mimetypes
 
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
 
+from trustmart.core.storage import file_response
+
 
 def document_response(stored: FieldFile) -> FileResponse:
-    """The stored file, inline, never cached by shared caches nor content-sniffed."""
-    content_type = mimetypes.guess_type(stored.name or "")[0] or "application/octet-stream"
-    response = FileResponse(stored.open("rb"), content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(stored)

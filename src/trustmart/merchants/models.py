@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.core.storage import private_storage
+
 
 def licence_upload_to(instance: MerchantApplication, filename: str) -> str:
     suffix = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "bin"
@@ -38,8 +40,11 @@ class MerchantApplication(models.Model):
     brand_name = models.CharField(_("brand name"), max_length=50)
     main_categories = models.ManyToManyField("catalog.Category", related_name="+",
                                              verbose_name=_("main categories"))
-    business_licence = models.FileField(_("business licence"), upload_to=licence_upload_to)
-    brand_authorisation = models.FileField(_("brand authorisation"), upload_to=licence_upload_to)
+    # Private: served only to the applicant, its merchant's staff and operators.
+    business_licence = models.FileField(_("business licence"), upload_to=licence_upload_to,
+                                        storage=private_storage)
+    brand_authorisation = models.FileField(_("brand authorisation"), upload_to=licence_upload_to,
+                                           storage=private_storage)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     submitted_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)

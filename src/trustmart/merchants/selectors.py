@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.apps import apps
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.selectors import is_operator, require_operator
@@ -184,13 +184,13 @@ def application_for_operator(*, user: User | AnonymousUser, application_id: int
 
 def application_document_for(*, user: User | AnonymousUser, application_id: int
                              ) -> MerchantApplication:
-    """An application whose documents ``user`` may open: the applicant's own, or any for
-    operators."""
+    """An application whose documents ``user`` may open: the applicant's own, those of a
+    merchant ``user`` works for (owner or staff), or any for operators."""
     if not user.is_authenticated:
         raise NotFound(_("This application does not exist."), code="application_not_found")
     qs = MerchantApplication.objects.filter(pk=application_id)
     if not is_operator(user):
-        qs = qs.filter(applicant=user)
+        qs = qs.filter(Q(applicant=user) | Q(merchant__staff__user=user))
     application = qs.first()
     if application is None:
         raise NotFound(_("This application does not exist."), code="application_not_found")

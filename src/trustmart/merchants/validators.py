@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.core.errors import InvalidInput, invalid
 from trustmart.core.images import image_check
+from trustmart.core.pdf import looks_like_pdf, require_pdf
 
 # GB 32100-2015 统一社会信用代码: 17 characters and a check character, all from this alphabet
 # (the Latin letters without I, O, S, V and Z, which read like digits or each other).
@@ -59,7 +60,8 @@ class CheckedDocument:
 
 
 def check_document(upload: UploadedFile | None, *, field: str) -> CheckedDocument:
-    """Accept a JPEG or PNG (decoded with Pillow) or a PDF (``%PDF-`` magic), at most 5 MB.
+    """Accept a JPEG or PNG (decoded with Pillow) or a real PDF (``core.pdf.require_pdf``:
+    parseable, and nothing but a PDF), at most 5 MB.
 
     The declared name and content type are ignored: only the bytes decide.
     """
@@ -73,7 +75,8 @@ def check_document(upload: UploadedFile | None, *, field: str) -> CheckedDocumen
         raise invalid(field, _("The file is too large (at most 5 MB)."), code="file_too_large")
     if not content:
         raise invalid(field, _("The file is empty."), code="invalid_document")
-    if content.startswith(b"%PDF-"):
+    if looks_like_pdf(content):
+        require_pdf(content, field=field)
         return CheckedDocument(content, "pdf")
     try:
         fmt = image_check(content, field=field, formats=DOCUMENT_IMAGE_FORMATS)

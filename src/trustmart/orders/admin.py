@@ -1,22 +1,23 @@
+"""Addresses, shipping rules and carts belong to their owners' services: shown, never edited."""
+
 from django.contrib import admin
+
+from trustmart.core.admin import ReadOnlyAdmin
 
 from .models import Address, CartLine, ShippingRule
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin):
+class AddressAdmin(ReadOnlyAdmin):
     list_display = ("recipient_name", "user", "province", "city", "is_default")
     search_fields = ("recipient_name", "user__mobile")
-    raw_id_fields = ("user",)
 
 
 @admin.register(ShippingRule)
-class ShippingRuleAdmin(admin.ModelAdmin):
+class ShippingRuleAdmin(ReadOnlyAdmin):
     list_display = ("merchant", "flat_fee_fen", "free_over_fen", "remote_surcharge_fen")
-    raw_id_fields = ("merchant",)
 
 
 @admin.register(CartLine)
-class CartLineAdmin(admin.ModelAdmin):
+class CartLineAdmin(ReadOnlyAdmin):
     list_display = ("user", "sku", "store", "quantity", "selected", "added_at")
-    raw_id_fields = ("user", "sku", "store")

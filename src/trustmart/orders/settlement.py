@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.models import User
-from trustmart.core.errors import Conflict, NotFound, invalid
+from trustmart.core.errors import Conflict, DomainError, NotFound, invalid
 from trustmart.core.money import Rounding, apply_bps, format_fen
 from trustmart.ledger.models import Account, Entry, Hold, Journal, Purpose
 from trustmart.ledger.selectors import account_find, account_statement
@@ -52,7 +52,7 @@ from trustmart.ledger.services import (
     post,
 )
 from trustmart.merchants.models import Merchant
-from trustmart.merchants.selectors import merchant_for_staff
+from trustmart.merchants.selectors import merchant_deposit_missing_fen, merchant_for_staff
 
 from .events import ORDER_SETTLED, OrderSettled, SettledLine
 from .models import Order, OrderLine
@@ -224,6 +224,34 @@ def withdrawal_minimum_fen() -> int:
     return int(settings.MERCHANT_WITHDRAWAL_MIN_FEN)
 
 
+def _refuse_while_deposit_short(merchant: Merchant) -> None:
+    """A merchant suspended because its guarantee deposit fell short keeps its payable until
+    the deposit is whole again: the payable is what would pay a 假一赔十 debt it cannot."""
+    if merchant.status == Merchant.Status.SUSPENDED and (
+            merchant.suspension_kind == Merchant.SuspensionKind.DEPOSIT or not merchant.deposit_ok):
+        raise Conflict(_(
+            "The merchant is suspended because its guarantee deposit is %(missing)s short of the "
+            "required amount. Top the deposit up before withdrawing.")
+            % {"missing": format_fen(merchant_deposit_missing_fen(merchant=merchant))},
+            code="deposit_insufficient")
+
+
+def _withdrawal_allowed(merchant: Merchant) -> None:
+    _refuse_while_deposit_short(merchant)
+    for check in _withdrawal_checks.values():
+        check(merchant.pk)
+
+
+def merchant_withdrawal_refusal(*, merchant: Merchant) -> DomainError | None:
+    """Why the merchant cannot withdraw now (the error a withdrawal would get), or None: the
+    payable page and the API show it before anyone tries."""
+    try:
+        _withdrawal_allowed(merchant)
+    except DomainError as exc:
+        return exc
+    return None
+
+
 def merchant_withdrawal_create(*, user: User | AnonymousUser, merchant_id: int, amount_fen: int,
                                request_id: str | None = None) -> Journal:
     """Pay ``amount_fen`` of the payable out (sandbox payout: immediate).
@@ -241,8 +269,9 @@ def merchant_withdrawal_create(*, user: User | AnonymousUser, merchant_id: int, 
     if not 0 < len(request_id) <= 64:
         raise invalid("request_id", _("This withdrawal request is not valid."))
     with transaction.atomic():
-        for check in _withdrawal_checks.values():
-            check(merchant.pk)
+        # Locked: a suspension for the deposit (merchant_deposit_refresh locks it too) cannot
+        # slip in between this check and the payout.
+        _withdrawal_allowed(Merchant.objects.select_for_update().get(pk=merchant.pk))
         payout = account_get_or_create(owner_type="platform", owner_id=None,
                                        purpose=Purpose.EXTERNAL_PAYOUT)
         try:

@@ -61,5 +61,6 @@ def payable_page(request: HttpRequest) -> HttpResponse:
         "orders": settlement.merchant_settled_orders(merchant=merchant),
         "withdrawals": settlement.merchant_withdrawals(merchant=merchant),
         "minimum_fen": settlement.withdrawal_minimum_fen(),
+        "refusal": settlement.merchant_withdrawal_refusal(merchant=merchant),
         "form": form,
     })

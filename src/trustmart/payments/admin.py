@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from trustmart.accounts.selectors import is_operator
+from trustmart.core.admin import ReadOnlyAdmin as BaseReadOnlyAdmin
 from trustmart.core.errors import DomainError
 from trustmart.core.money import format_fen
 
@@ -18,7 +19,7 @@ from .models import CallbackLog, Payment, PlatformCertificate, Refund
 from .services import refund_retry
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(BaseReadOnlyAdmin):
     """Operators (not only superusers) may look; nobody edits."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -26,15 +27,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_operator(request.user)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Payment)

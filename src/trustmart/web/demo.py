@@ -21,6 +21,7 @@ from trustmart.aftersales.models import Case
 from trustmart.catalog import demo as catalog_demo
 from trustmart.catalog.models import Product
 from trustmart.commissions import demo as commissions_demo
+from trustmart.core.storage import PRIVATE_FOLDERS
 from trustmart.developers import demo as developers_demo
 from trustmart.merchants import demo as merchants_demo
 from trustmart.merchants.models import Merchant
@@ -34,8 +35,8 @@ from trustmart.stores import demo as stores_demo
 from trustmart.stores.models import Store
 
 SEED = 20261122
-MEDIA_FOLDERS = ("avatars", "merchant-papers", "merchant-logos", "product-images",
-                 "certificates", "store-avatars", "posters", "aftersales")
+MEDIA_FOLDERS = ("avatars", "merchant-logos", "product-images", "store-avatars", "posters",
+                 "reviews")
 
 
 def demo_exists() -> bool:
@@ -43,8 +44,9 @@ def demo_exists() -> bool:
 
 
 def wipe_media() -> None:
-    for folder in MEDIA_FOLDERS:
-        path = Path(settings.MEDIA_ROOT) / folder
+    folders = [Path(settings.MEDIA_ROOT) / f for f in MEDIA_FOLDERS]
+    folders += [Path(settings.PRIVATE_MEDIA_ROOT) / f for f in sorted(PRIVATE_FOLDERS)]
+    for path in folders:
         if path.exists():
             shutil.rmtree(path)
 

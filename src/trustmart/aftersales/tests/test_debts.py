@@ -283,3 +283,22 @@ def test_paying_the_debts_on_the_page_and_through_the_api(
     body = answer.json()
     assert body["amount_fen"] == 2 * TEN_X and body["provider"] == "sandbox"
     assert body["pay_url"].endswith(f"/pay/sandbox/{body['payment_no']}/")
+
+
+def test_the_payable_page_and_api_say_why_while_a_debt_is_open(
+        two_debts: tuple[MerchantDebt, MerchantDebt], merchant: Merchant, seller: User,
+        api_client_for: Callable[[User], Client]) -> None:
+    credit_payable(merchant, 50_000)
+    api = api_client_for(seller)
+    shown = api.get(f"/api/orders/merchant/{merchant.pk}/payable",
+                    HTTP_ACCEPT_LANGUAGE="en").json()
+    assert shown["can_withdraw"] is False and shown["refusal"]["code"] == "debt_open"
+    assert "guarantee fund" in shown["refusal"]["message"]
+    refused = api.post(f"/api/orders/merchant/{merchant.pk}/withdrawals",
+                       {"amount_fen": 10_000}, content_type="application/json")
+    assert refused.status_code == 409 and refused.json()["code"] == "debt_open"
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(seller)
+    page = client.get("/merchant/payable/").content.decode()
+    assert 'data-testid="withdrawal-refused"' in page and "guarantee fund" in page
+    assert payable(merchant) == 50_000

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Schema
 
@@ -312,7 +313,8 @@ def certificate_out(certificate: Certificate) -> CertificateOut:
     kind = "pdf" if (certificate.file.name or "").lower().endswith(".pdf") else "image"
     return CertificateOut(id=certificate.pk, name=certificate.name,
                           issued_by=certificate.issued_by, valid_until=certificate.valid_until,
-                          url=certificate.file.url, kind=kind, pending=certificate.pending)
+                          url=reverse("api:catalog_certificate_file", args=[certificate.pk]),
+                          kind=kind, pending=certificate.pending)
 
 
 def detail_fields(page: ProductPage) -> dict[str, Any]:

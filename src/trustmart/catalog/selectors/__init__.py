@@ -24,6 +24,7 @@ from .console import (
     revisions_pending,
     sku_for_staff,
 )
+from .files import certificate_for_viewer
 from .page_cache import (
     merchant_version_key,
     new_version,
@@ -45,6 +46,7 @@ from .pages import (
     subcategories_of,
 )
 from .rules import (
+    COMMISSION_CEILING_BPS,
     DEFAULT_COMMISSION_BOUNDS,
     batch_sellable,
     bps_as_percent,
@@ -64,6 +66,7 @@ from .rules import (
 )
 
 __all__ = [
+    "COMMISSION_CEILING_BPS",
     "DEFAULT_COMMISSION_BOUNDS",
     "FIELD_LABELS",
     "AttachmentsView",
@@ -78,6 +81,7 @@ __all__ = [
     "category_chain",
     "category_requires_batches",
     "category_requires_licence",
+    "certificate_for_viewer",
     "commission_bounds",
     "commission_bounds_for_operator",
     "default_merchant_of",

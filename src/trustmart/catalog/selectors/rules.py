@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from trustmart.accounts.models import User
 
 DEFAULT_COMMISSION_BOUNDS = (100, 3000)
+# The published ceiling on all commissions of a sale together (the commission rules page): no
+# product's rate, and no policy's cap, may ever exceed it. Fixed in code, not a setting.
+COMMISSION_CEILING_BPS = 5000
 
 
 def _product_not_found() -> NotFound:

@@ -23,6 +23,7 @@ from .page_cache import merchant_pages_changed, product_page_changed
 from .products import UNSET, product_create, product_update
 from .review import (
     TRANSITIONS,
+    commission_bounds_check,
     commission_bounds_set,
     product_approve,
     product_reject,
@@ -55,6 +56,7 @@ __all__ = [
     "certificate_add",
     "certificate_delete",
     "clean_description",
+    "commission_bounds_check",
     "commission_bounds_set",
     "merchant_pages_changed",
     "product_approve",

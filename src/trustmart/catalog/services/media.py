@@ -1,10 +1,12 @@
 """Product images and certificates: uploads checked by decoding, stored through Django storage.
 
 Images go through ``core.images.image_clean`` (JPEG, PNG or WebP, decoded, never trusted by
-name or declared type) and are re-encoded as JPEG at most 1200 px wide.
-Certificates are an image (re-encoded the same way) or a PDF (checked by its ``%PDF-`` magic
-bytes and stored as sent). For a live product, adding, removing or reordering goes into its
-pending revision; otherwise it applies in place.
+name or declared type) and
+re-encoded as JPEG at most 1200 px wide, which also drops metadata such as GPS positions.
+Certificates are an image (re-encoded the same way) or a PDF (checked to be a real PDF and
+nothing else by ``core.pdf.require_pdf``, then stored as sent, in the private storage). For a
+live product, adding, removing or reordering goes into its pending revision; otherwise it
+applies in place.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.core.errors import InvalidInput, NotFound, invalid
 from trustmart.core.images import WEB_FORMATS, image_clean
+from trustmart.core.pdf import looks_like_pdf, require_pdf
 
 from ..models import Certificate, Product, ProductImage
 from ._common import product_for_staff_write, require_content_editable
@@ -149,7 +152,8 @@ def certificate_add(*, user: User | AnonymousUser, product_id: int, name: str,
         raise invalid("valid_until", _("This certificate has expired."),
                       code="certificate_expired")
     data = _read(upload, field="file", limit=CERTIFICATE_MAX_BYTES)
-    if data.startswith(b"%PDF-"):
+    if looks_like_pdf(data):
+        require_pdf(data, field="file")
         content, filename = data, "certificate.pdf"
     else:
         try:

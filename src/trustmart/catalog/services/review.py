@@ -7,6 +7,7 @@ decision is kept in ``ProductReview``; the latest reason is shown to the merchan
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -20,7 +21,12 @@ from trustmart.core.errors import Conflict, NotFound, invalid
 
 from ..events import PRODUCT_APPROVED, ProductApproved
 from ..models import Category, CommissionBounds, Product, ProductReview, ProductRevision
-from ..selectors import category_requires_licence, product_missing
+from ..selectors import (
+    COMMISSION_CEILING_BPS,
+    bps_as_percent,
+    category_requires_licence,
+    product_missing,
+)
 from ._common import (
     clean_reason,
     product_for_staff_write,
@@ -210,10 +216,25 @@ def revision_withdraw(*, user: User | AnonymousUser, product_id: int) -> None:
 
 
 # --- commission bounds --------------------------------------------------------------------
+# Higher apps may refuse bounds (commissions: above the cap its policy publishes). Catalog may
+# not import them, so they register a check here; it raises a DomainError.
+BoundsCheck = Callable[[int, int], None]
+_bounds_checks: dict[str, BoundsCheck] = {}
+
+
+def commission_bounds_check(fn: BoundsCheck) -> BoundsCheck:
+    """Register ``fn(min_bps, max_bps)``, run before bounds are saved; its dotted path is its
+    key (registering twice replaces)."""
+    _bounds_checks[f"{fn.__module__}.{fn.__qualname__}"] = fn
+    return fn
+
+
 def commission_bounds_set(*, operator: User, min_bps: int, max_bps: int) -> CommissionBounds:
     """The platform's minimum and maximum commission rate for new settings of products.
 
-    Rates already set stay as they are; a merchant changing one must respect the new bounds.
+    The maximum may never exceed the published ceiling (``COMMISSION_CEILING_BPS``) nor what
+    registered checks allow (the commission policy's cap). Rates already set stay as they are;
+    a merchant changing one must respect the new bounds.
     """
     require_operator(operator)
     values = (min_bps, max_bps)
@@ -221,6 +242,14 @@ def commission_bounds_set(*, operator: User, min_bps: int, max_bps: int) -> Comm
             or not 0 <= min_bps <= max_bps <= 10_000):
         raise invalid("min_bps", _("The bounds must satisfy 0 ≤ minimum ≤ maximum ≤ 100%."),
                       code="invalid_commission_bounds")
+    if max_bps > COMMISSION_CEILING_BPS:
+        raise invalid("max_bps", _(
+            "The maximum commission may not exceed %(ceiling)s: that is the published ceiling "
+            "on all commissions of a sale together.")
+            % {"ceiling": bps_as_percent(COMMISSION_CEILING_BPS)},
+            code="commission_bounds_over_cap")
+    for check in _bounds_checks.values():
+        check(min_bps, max_bps)
     with transaction.atomic():
         bounds = CommissionBounds.objects.select_for_update().order_by("pk").first()
         if bounds is None:

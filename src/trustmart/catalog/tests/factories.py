@@ -15,6 +15,7 @@ from PIL import Image
 from trustmart.accounts.models import User
 from trustmart.catalog import services
 from trustmart.catalog.models import Category, Product
+from trustmart.core.tests import pdfs
 from trustmart.merchants.models import Merchant, MerchantApplication, MerchantStaff
 
 _numbers = count(1)
@@ -59,8 +60,7 @@ def image_upload(fmt: str = "PNG", name: str = "photo.png", **kwargs: Any) -> Si
 
 
 def pdf_upload(name: str = "report.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n",
-                              content_type="application/pdf")
+    return SimpleUploadedFile(name, pdfs.real_pdf(), content_type="application/pdf")
 
 
 def product_fields(category: Category, **overrides: Any) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.files.storage import storages
 
 from trustmart.accounts.models import User
 from trustmart.catalog import selectors, services
@@ -16,6 +17,7 @@ from trustmart.catalog.models import (
     ProductRevision,
 )
 from trustmart.core.errors import Conflict, DomainError, NotFound
+from trustmart.core.tests import pdfs
 from trustmart.merchants.models import Merchant
 
 from .factories import image_upload, make_product, pdf_upload
@@ -227,6 +229,13 @@ def test_certificate_uploads_are_checked(seller: User, draft: Product) -> None:
          "invalid_file_type"),
         (SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (media.CERTIFICATE_MAX_BYTES + 1)),
          "file_too_large"),
+        # An HTML page renamed .pdf is neither a PDF nor an image.
+        (pdfs.upload(pdfs.renamed_html()), "invalid_file_type"),
+        # Polyglots: a PDF that is also a web page, or also a ZIP archive.
+        (pdfs.upload(pdfs.html_polyglot()), "pdf_polyglot"),
+        (pdfs.upload(pdfs.zip_polyglot()), "pdf_polyglot"),
+        (pdfs.upload(pdfs.javascript_pdf()), "pdf_active_content"),
+        (pdfs.upload(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"), "pdf_broken"),
     ]
     for upload, code in bad:
         with pytest.raises(DomainError) as caught:
@@ -234,6 +243,10 @@ def test_certificate_uploads_are_checked(seller: User, draft: Product) -> None:
                                      upload=upload)
         assert caught.value.code == code
     assert Certificate.objects.count() == 2
+    # Stored in the private storage: no public URL exists for a certificate.
+    assert pdf_cert.file.storage is storages["private"]
+    with pytest.raises(ValueError):
+        pdf_cert.file.url  # noqa: B018
 
 
 def test_image_uploads_are_checked(seller: User, draft: Product) -> None:

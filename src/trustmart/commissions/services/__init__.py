@@ -11,7 +11,7 @@ from .lifecycle import (
     commissions_release_settled,
     earner_account_id,
 )
-from .policy import policy_change, policy_current, policy_validate
+from .policy import policy_bounds_check, policy_change, policy_current, policy_validate
 from .review import commission_approve, commission_reject
 from .withdrawals import commission_withdraw
 
@@ -20,5 +20,5 @@ __all__ = [
     "commission_release", "commission_withdraw", "commissions_adjust_for_refund",
     "commissions_create_for_order", "commissions_release_for_order",
     "commissions_release_for_orders", "commissions_release_settled", "earner_account_id",
-    "policy_change", "policy_current", "policy_validate",
+    "policy_bounds_check", "policy_change", "policy_current", "policy_validate",
 ]

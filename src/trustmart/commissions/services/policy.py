@@ -23,13 +23,14 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.models import User
 from trustmart.catalog.models import Product
+from trustmart.catalog.selectors import COMMISSION_CEILING_BPS, bps_as_percent
 from trustmart.core.errors import invalid
 from trustmart.core.money import format_fen
 from trustmart.merchants.selectors import require_operator
 
 from ..models import CommissionPolicy
 
-MAX_TOTAL_CEILING_BPS = 5000
+MAX_TOTAL_CEILING_BPS = COMMISSION_CEILING_BPS  # 50%, published on /rules/commission
 LEVEL2_CEILING_BPS = 1000
 WITHDRAWAL_MIN_FLOOR_FEN = 100
 MAX_CLICK_TO_PAY_SECONDS = 3600
@@ -97,6 +98,18 @@ def policy_validate(values: dict[str, Any]) -> None:
     if values["min_click_to_pay_seconds"] > MAX_CLICK_TO_PAY_SECONDS:
         raise invalid("min_click_to_pay_seconds", _("At most one hour (3600 seconds)."),
                       code="policy_click_to_pay_too_long")
+
+
+def policy_bounds_check(*, max_bps: int) -> None:
+    """Refuse product commission bounds whose maximum exceeds the cap the policy in force
+    publishes (registered with ``catalog.services.commission_bounds_check``): a product may not
+    promise sharers a rate the platform would then cut."""
+    cap = int(policy_current().max_total_bps)
+    if max_bps > cap:
+        raise invalid("max_bps", _(
+            "The maximum commission may not exceed %(cap)s, the cap on all commissions of a sale "
+            "together in the commission policy (see the published commission rules).")
+            % {"cap": bps_as_percent(cap)}, code="commission_bounds_over_cap")
 
 
 @transaction.atomic

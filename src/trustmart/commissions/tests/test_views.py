@@ -93,13 +93,20 @@ def test_policy_page(operator: User, user: User) -> None:
     assert logged_in(user).get("/ops/commissions/policy/").status_code == 404
     client = logged_in(operator)
     assert client.get("/ops/commissions/policy/").status_code == 200
-    form = {"level2_enabled": "on", "level2_bps": "200", "max_total_bps": "3000",
+    page = client.get("/ops/commissions/policy/").content.decode()
+    assert 'name="max_total_bps" value="30"' in page and "E+" not in page  # 3000 bps, as 30%
+    form = {"level2_enabled": "on", "level2_bps": "2", "max_total_bps": "30",
             "withdrawal_min_fen": "1000", "withdrawal_daily_limit_fen": "500000",
             "min_click_to_pay_seconds": "10", "note": "试行二级"}
     assert client.post("/ops/commissions/policy/", form).status_code == 302
-    refused = client.post("/ops/commissions/policy/", dict(form, max_total_bps="6000"))
+    saved = CommissionPolicy.objects.get()
+    assert (saved.level2_bps, saved.max_total_bps) == (200, 3000)
+    refused = client.post("/ops/commissions/policy/", dict(form, max_total_bps="60"))
     assert refused.status_code == 200 and "50%" in refused.content.decode()
     assert CommissionPolicy.objects.count() == 1
+    half = client.post("/ops/commissions/policy/", dict(form, level2_bps="2.5"))
+    assert half.status_code == 302
+    assert CommissionPolicy.objects.order_by("-pk").first().level2_bps == 250  # type: ignore[union-attr]
 
 
 def test_merchant_sharers_page(world: World, make_user: Callable[..., User]) -> None:

@@ -97,7 +97,7 @@ def test_tracking_partial_for_buyer_staff_operator(client_for: ClientFor, seller
         assert response.status_code == 200
         html = response.content.decode()
         assert "<html" not in html  # a partial for htmx
-        assert "SF1234567890" in html and 'data-copy="SF1234567890"' in html
+        assert "SF1234567890" in html and 'data-copy-text="SF1234567890"' in html
         assert html.index("派送中") < html.index("已揽收")  # newest first
     full = client_for(buyer).get(tracking_url(order))
     assert full.status_code == 200 and "<html" in full.content.decode()

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from trustmart.accounts.models import User
+from trustmart.core.tests import pdfs
 from trustmart.ledger.models import Purpose
 from trustmart.ledger.services import Leg, account_get_or_create, post
 from trustmart.merchants import services
@@ -45,8 +46,7 @@ def jpeg(name: str = "licence.jpg") -> SimpleUploadedFile:
 
 
 def pdf(name: str = "licence.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
-                              content_type="application/pdf")
+    return SimpleUploadedFile(name, pdfs.real_pdf(), content_type="application/pdf")
 
 
 def application_fields(categories: list[Any], **overrides: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The admin shows every merchant model; decisions and status stay read-only there."""
+"""The admin shows every merchant model, read-only: every change goes through the services."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ def test_admin_pages_render_read_only(merchant: Merchant,
                              "/change/").content.decode()
     assert "application decisions" in application.lower()
     assert 'name="status"' not in application
+    # The documents link to the access-checked view, never to a media URL.
+    assert (f"/merchant/application/{merchant.application_id}/documents/business_licence/"
+            in application)
+    assert "/media/" not in application
     page = client.get(f"/admin/merchants/merchant/{merchant.pk}/change/").content.decode()
-    assert 'name="introduction"' in page and 'name="status"' not in page
+    # Staff edit the introduction and logo in the console, where the logo is re-encoded.
+    assert 'name="introduction"' not in page and 'name="status"' not in page
     assert client.get("/admin/merchants/merchant/add/").status_code == 403

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from trustmart.core.errors import InvalidInput
+from trustmart.core.tests import pdfs
 from trustmart.merchants.validators import (
     DOCUMENT_MAX_BYTES,
     check_document,
@@ -100,7 +101,7 @@ def test_document_size_limit() -> None:
     with pytest.raises(InvalidInput) as caught:
         check_document(big, field="f")
     assert caught.value.code == "file_too_large"
-    at_limit = SimpleUploadedFile("ok.pdf", b"%PDF-" + b"0" * (DOCUMENT_MAX_BYTES - 5))
+    at_limit = SimpleUploadedFile("ok.pdf", pdfs.real_pdf(size=DOCUMENT_MAX_BYTES))
     assert check_document(at_limit, field="f").extension == "pdf"
 
 
@@ -108,3 +109,27 @@ def test_missing_document() -> None:
     with pytest.raises(InvalidInput) as caught:
         check_document(None, field="brand_authorisation")
     assert caught.value.code == "document_required"
+
+
+@pytest.mark.parametrize("data, code", [
+    (pdfs.html_polyglot(), "pdf_polyglot"),
+    (pdfs.zip_polyglot(), "pdf_polyglot"),
+    (pdfs.javascript_pdf(), "pdf_active_content"),
+    (pdfs.real_pdf()[:-40], "pdf_broken"),
+    (b"junk before the header %PDF-1.4\n" + pdfs.real_pdf(), "pdf_not_pdf"),
+])
+def test_pdfs_that_are_not_only_pdfs_are_refused(data: bytes, code: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_document(pdfs.upload(data), field="brand_authorisation")
+    assert caught.value.code == code
+    assert "brand_authorisation" in caught.value.fields
+
+
+def test_html_renamed_pdf_is_refused() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        check_document(pdfs.upload(pdfs.renamed_html(), "licence.pdf"), field="f")
+    assert caught.value.code == "invalid_document"
+
+
+def test_a_scanned_pdf_as_pillow_writes_it_is_accepted() -> None:
+    assert check_document(pdfs.upload(pdfs.pillow_pdf()), field="f").extension == "pdf"

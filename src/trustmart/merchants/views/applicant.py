@@ -58,10 +58,10 @@ def application_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
 def application_document(request: HttpRequest, application_id: int,
                          kind: str) -> HttpResponse | FileResponse:
-    """Stream a document to its applicant or an operator; nobody else learns it exists."""
+    """Stream a document to its applicant, its merchant's staff or an operator; nobody else
+    (the anonymous included: no log-in redirect) learns it exists."""
     if kind not in DOCUMENT_FIELDS:
         return not_found(request)
     try:
