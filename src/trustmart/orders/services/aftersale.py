@@ -65,16 +65,7 @@ def _escrow_posted(order: Order) -> None:
 
 
 @transaction.atomic
-def order_refund(*, order_no: str, amount_fen: int, lines: dict[int, int], reason: str,
-                 reference: str, actor: User | None = None) -> Order:
-    """Return ``amount_fen`` of a paid, shipped or received order to the buyer from escrow.
-
-    ``lines`` says how much of each line is refunded (the rest of ``amount_fen`` is shipping).
-    The same ``reference`` again changes nothing and returns the order.
-    """
-    order = _locked(order_no)
-    if Journal.objects.filter(reference=reference).exists():
-        return order  # this refund was already made
+def _check_refund_amount(order: Order, amount_fen: int) -> None:
     if order.status not in REFUNDABLE:
         raise Conflict(_("This order cannot be refunded now."), code="order_not_refundable")
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
@@ -82,6 +73,11 @@ def order_refund(*, order_no: str, amount_fen: int, lines: dict[int, int], reaso
     if amount_fen > order.total_fen - order.refunded_fen:
         raise invalid("amount_fen", _("The refund is larger than what is left of the order."),
                       code="refund_exceeds_order")
+
+
+def _refund_lines(order: Order, lines: dict[int, int], *,
+                  amount_fen: int) -> list[RefundedLine]:
+    """Take each line's part of the refund (locked, in primary-key order); what it touched."""
     by_id = {line.pk: line for line in order.lines.select_for_update().order_by("pk")}
     if any(line_id not in by_id for line_id in lines):
         raise invalid("lines", _("This line is not part of the order."))
@@ -100,6 +96,21 @@ def order_refund(*, order_no: str, amount_fen: int, lines: dict[int, int], reaso
         line.commission_fen = _scaled_commission(line, before=before, after=line.refunded_fen)
         line.save(update_fields=["refunded_fen", "commission_fen"])
         touched.append(refund_line_payload(line, refunded_now=line_fen))
+    return touched
+
+
+def order_refund(*, order_no: str, amount_fen: int, lines: dict[int, int], reason: str,
+                 reference: str, actor: User | None = None) -> Order:
+    """Return ``amount_fen`` of a paid, shipped or received order to the buyer from escrow.
+
+    ``lines`` says how much of each line is refunded (the rest of ``amount_fen`` is shipping).
+    The same ``reference`` again changes nothing and returns the order.
+    """
+    order = _locked(order_no)
+    if Journal.objects.filter(reference=reference).exists():
+        return order  # this refund was already made
+    _check_refund_amount(order, amount_fen)
+    touched = _refund_lines(order, lines, amount_fen=amount_fen)
 
     _escrow_posted(order)
     accounts = platform_account_ids(
