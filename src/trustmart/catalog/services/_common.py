@@ -145,18 +145,6 @@ def search_reindex(product_ids: list[int]) -> None:
         index(product_ids=product_ids)
 
 
-def transition(*, product_id: int, sources: frozenset[str], target: str,
-               **fields: object) -> int:
-    """The guarded status change: ``UPDATE ... WHERE status IN sources``. 0 rows = lost race."""
-    updated = Product.objects.filter(pk=product_id, status__in=sources).update(
-        status=target, **fields)
-    if not updated:
-        raise Conflict(_("This product's status changed just now, or the change is not possible "
-                         "in its current status. Refresh and try again."),
-                       code="invalid_transition")
-    return updated
-
-
 def on_commit_delete_files(names: list[tuple[Any, str | None]]) -> None:
     """Delete stored files once the rows that pointed at them are gone for good."""
     def delete() -> None:
