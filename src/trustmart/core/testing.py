@@ -13,20 +13,21 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from django.db import connection, models
 
 from .states import StateMachine
 
-T = TypeVar("T")
+JOIN_TIMEOUT_SECONDS = 120
 M = TypeVar("M", bound=models.Model)
 
 
-def run_all(calls: Sequence[Callable[[], T]]) -> list[T | Exception]:
+def run_all(calls: Sequence[Callable[[], Any]]) -> list[Any]:
     """Run every call in its own thread, all released at once; results (or exceptions) in order."""
     barrier = threading.Barrier(len(calls))
-    results: list[T | Exception] = [RuntimeError("did not run")] * len(calls)
+    results: list[Any] = [RuntimeError("did not run")] * len(calls)
 
     def run(i: int) -> None:
         try:
@@ -41,13 +42,14 @@ def run_all(calls: Sequence[Callable[[], T]]) -> list[T | Exception]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=JOIN_TIMEOUT_SECONDS)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung (a deadlock?)"
     return results
 
 
-def race(fn: Callable[[int], T], n: int) -> list[T | Exception]:
+def race(fn: Callable[[int], Any], n: int) -> list[Any]:
     """``fn(0)`` … ``fn(n - 1)`` at once in ``n`` threads; results (or exceptions) in order."""
-    return run_all([lambda i=i: fn(i) for i in range(n)])  # type: ignore[misc]
+    return run_all([partial(fn, i) for i in range(n)])
 
 
 def errors(results: Iterable[object]) -> list[Exception]:
