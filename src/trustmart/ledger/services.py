@@ -9,7 +9,7 @@ the lock (a clear ``insufficient_funds`` error before anything is written), by t
 ``UPDATE ... WHERE credits >= debits + pending + n``, and by the database CHECK constraint.
 
 Callers must not call these from inside a transaction that already holds other account locks
-taken out of order, and never around a network call (rule 4 of ARCHITECTURE.md).
+taken out of order, and never around a network call (rule 4 of docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.core.errors import Conflict, InvalidInput, NotFound, invalid
 
+from .lock_objects import accounts_lock, hold_lock, holds_lock
 from .models import ALLOW_NEGATIVE_BY_DEFAULT, Account, Entry, Hold, Journal, Purpose, Side
 
 KIND_MAX = 50
@@ -125,13 +126,7 @@ def _lines(entries: Sequence[Leg]) -> list[_Line]:
 
 # --- the locked section --------------------------------------------------------------------
 def _lock_accounts(ids: Iterable[int]) -> dict[int, Account]:
-    """Lock accounts in primary-key order: the one rule that makes deadlocks impossible."""
-    wanted = sorted(set(ids))
-    locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=wanted)
-              .order_by("pk")}
-    if len(locked) != len(wanted):
-        raise NotFound(_("This ledger account does not exist."))
-    return locked
+    return accounts_lock(ids)
 
 
 def _check_funds(accounts: dict[int, Account], deltas: dict[int, _Delta]) -> None:
@@ -450,7 +445,7 @@ def _hold_resolvable(hold_id: int) -> Hold:
     if unlocked is None:
         raise NotFound(_("This hold does not exist."))
     _lock_accounts((unlocked.debit_account_id, unlocked.credit_account_id))
-    hold = Hold.objects.select_for_update().get(pk=hold_id)
+    hold = hold_lock(hold_id)
     if hold.status != Hold.Status.PENDING:
         raise _already_resolved()
     return hold
@@ -525,7 +520,7 @@ def holds_post_many(*, hold_ids: Sequence[int]) -> int:
         now = timezone.now()
         for start in range(0, len(ids), HOLDS_CHUNK):
             chunk = ids[start:start + HOLDS_CHUNK]
-            holds = list(Hold.objects.select_for_update().filter(pk__in=chunk).order_by("pk"))
+            holds = holds_lock(chunk)
             if any(hold.status != Hold.Status.PENDING for hold in holds):
                 raise _already_resolved()
             journals = Journal.objects.bulk_create(
