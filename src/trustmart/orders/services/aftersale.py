@@ -28,6 +28,7 @@ from trustmart.ledger.models import Hold, Journal, Purpose
 from trustmart.ledger.services import Leg, hold_post, platform_account_ids, post
 
 from ..events import ORDER_REFUNDED, OrderRefunded, RefundedLine
+from ..lock_objects import order_lines_lock, order_lock
 from ..models import Order, OrderLine
 from .transitions import order_stock_return, order_transition
 
@@ -36,7 +37,7 @@ REFUND_KIND = "order_refund"
 
 
 def _locked(order_no: str) -> Order:
-    order = Order.objects.select_for_update().filter(order_no=order_no).first()
+    order = order_lock(order_no=order_no)
     if order is None:
         raise NotFound(_("This order does not exist."), code="order_not_found")
     return order
@@ -78,7 +79,7 @@ def _check_refund_amount(order: Order, amount_fen: int) -> None:
 def _refund_lines(order: Order, lines: dict[int, int], *,
                   amount_fen: int) -> list[RefundedLine]:
     """Take each line's part of the refund (locked, in primary-key order); what it touched."""
-    by_id = {line.pk: line for line in order.lines.select_for_update().order_by("pk")}
+    by_id = order_lines_lock(order)
     if any(line_id not in by_id for line_id in lines):
         raise invalid("lines", _("This line is not part of the order."))
     if sum(lines.values()) > amount_fen or any(v < 0 for v in lines.values()):

@@ -48,6 +48,7 @@ from ..events import (
     OrderRefunded,
     PaidLine,
 )
+from ..lock_objects import checkout_lock
 from ..models import Address, CartLine, Checkout, Order, OrderLine
 from ..selectors import address_get
 from ..shipping import shipping_fee_fen
@@ -252,7 +253,7 @@ def _checkout_not_won(checkout_no: str, *, amount_fen: int, payment_ref: str,
                       now: datetime) -> bool:
     """Why the guarded update matched nothing: unknown, wrong amount, already paid (by this
     payment: True), closed, or past its deadline (closed now; the caller refunds)."""
-    checkout = Checkout.objects.select_for_update().filter(checkout_no=checkout_no).first()
+    checkout = checkout_lock(checkout_no)
     if checkout is None:
         raise NotFound(_("This checkout does not exist."), code="checkout_not_found")
     if amount_fen != checkout.total_fen:
@@ -303,7 +304,7 @@ def _orders_paid(checkout_no: str, *, now: datetime) -> None:
 def _checkout_close(checkout_no: str, *, status: str, kind: str, actor: User | None = None,
                     note: str = "") -> bool:
     """Close an unpaid checkout (expired or cancelled): its orders cancelled, stock back."""
-    checkout = Checkout.objects.select_for_update().filter(checkout_no=checkout_no).first()
+    checkout = checkout_lock(checkout_no)
     if checkout is None or checkout.status != Checkout.Status.AWAITING_PAYMENT:
         return False
     checkout.status = status
