@@ -40,6 +40,7 @@ from trustmart.sharing.models import Share
 from trustmart.stores.models import Store
 
 from ..compute import after_refund, line_commissions
+from ..lock_objects import commissions_of_orders_lock
 from ..models import Commission
 from .fraud import fraud_reasons
 from .policy import policy_current
@@ -141,8 +142,7 @@ def _reduce(commission: Commission, *, amount_fen: int, base_fen: int) -> None:
 def _locked(order_no: str) -> dict[int, dict[int, Commission]]:
     """The order's commissions, row-locked in primary-key order, by line and level."""
     by_line: dict[int, dict[int, Commission]] = defaultdict(dict)
-    for commission in (Commission.objects.select_for_update().filter(order_no=order_no)
-                       .order_by("pk")):
+    for commission in commissions_of_orders_lock([order_no]):
         by_line[commission.order_line_id][commission.level] = commission
     return by_line
 
@@ -307,8 +307,7 @@ def _locked_orders(order_nos: list[str]) -> dict[str, dict[int, dict[int, Commis
     """The orders' commissions, row-locked in primary-key order, by order, line and level."""
     by_order: dict[str, dict[int, dict[int, Commission]]] = defaultdict(
         lambda: defaultdict(dict))
-    for commission in (Commission.objects.select_for_update()
-                       .filter(order_no__in=sorted(set(order_nos))).order_by("pk")):
+    for commission in commissions_of_orders_lock(order_nos):
         by_order[commission.order_no][commission.order_line_id][commission.level] = commission
     return by_order
 
