@@ -22,6 +22,7 @@ from trustmart.orders.services import order_case_close, order_refund
 from ..conf import MAX_IMAGES
 from ..events import CASE_CLOSED, CaseClosed
 from ..evidence import evidence_jpeg
+from ..lock_objects import cases_locked
 from ..models import CASE_STATES, Case, CaseEvent, CaseImage, CaseMessage, Kind, Outcome
 
 BUYER, MERCHANT, OPERATOR, SYSTEM = "buyer", "merchant", "operator", "system"
@@ -46,7 +47,7 @@ def case_changed() -> Conflict:
 
 
 def _locked(qs: Any, lock: bool) -> Any:
-    return qs.select_for_update(of=("self",)) if lock else qs
+    return cases_locked(qs) if lock else qs
 
 
 def case_for_buyer(user: User | AnonymousUser | None, case_no: str, *,
