@@ -21,6 +21,7 @@ from trustmart.core.errors import Conflict, NotFound, PermissionDenied, invalid
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_for_staff
 
+from ..lock_objects import products_locked
 from ..models import Product, Sku
 from ..selectors import bps_as_percent, commission_bounds
 
@@ -65,7 +66,7 @@ def product_for_staff_write(*, user: User | AnonymousUser, product_id: int,
     """
     qs = Product.objects.select_related("category", "category__parent")
     if lock:
-        qs = qs.select_for_update(of=("self",))
+        qs = products_locked(qs)
     product = qs.filter(pk=product_id).first()
     if product is None or not user.is_authenticated:
         raise product_not_found()

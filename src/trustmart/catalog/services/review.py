@@ -19,6 +19,7 @@ from trustmart.accounts.selectors import require_operator
 from trustmart.core.errors import Conflict, NotFound, invalid
 from trustmart.core.states import StateMachine
 
+from ..lock_objects import commission_bounds_lock, products_locked
 from ..models import Category, CommissionBounds, Product, ProductReview, ProductRevision
 from ..selectors import category_requires_licence, product_missing
 from ._common import (
@@ -92,8 +93,8 @@ def product_submit(*, user: User | AnonymousUser, product_id: int) -> Product:
 
 def _product_for_operator(operator: User | AnonymousUser, product_id: int) -> Product:
     require_operator(operator)
-    product = (Product.objects.select_for_update(of=("self",))
-               .select_related("category", "category__parent").filter(pk=product_id).first())
+    product = products_locked(Product.objects.select_related(
+        "category", "category__parent").filter(pk=product_id)).first()
     if product is None:
         raise product_not_found()
     return product
@@ -232,7 +233,7 @@ def commission_bounds_set(*, operator: User, min_bps: int, max_bps: int) -> Comm
         raise invalid("min_bps", _("The bounds must satisfy 0 ≤ minimum ≤ maximum ≤ 100%."),
                       code="invalid_commission_bounds")
     with transaction.atomic():
-        bounds = CommissionBounds.objects.select_for_update().order_by("pk").first()
+        bounds = commission_bounds_lock()
         if bounds is None:
             return CommissionBounds.objects.create(min_bps=min_bps, max_bps=max_bps)
         bounds.min_bps, bounds.max_bps = min_bps, max_bps

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from trustmart.core.errors import Conflict
 from trustmart.core.states import StateMachine
 
+from ..lock_objects import pending_revision_lock
 from ..models import Certificate, Product, ProductImage, ProductRevision
 from ._common import on_commit_delete_files
 
@@ -53,8 +54,7 @@ def current_value(product: Product, key: str) -> Any:
 
 def pending_revision(product: Product) -> ProductRevision | None:
     """The product's pending revision, locked (the caller holds the product's lock too)."""
-    return (ProductRevision.objects.select_for_update()
-            .filter(product=product, status=Pending).first())
+    return pending_revision_lock(product)
 
 
 def wanted_attachment_ids(product: Product, key: str) -> list[int]:
