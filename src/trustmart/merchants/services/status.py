@@ -26,6 +26,7 @@ from ..events import (
     MERCHANT_SUSPENDED,
     MerchantStatusChanged,
 )
+from ..lock_objects import merchant_lock
 from ..models import Merchant, MerchantStatusChange
 from ..selectors import LEDGER_OWNER_TYPE, merchant_deposit_balance_fen, require_operator
 
@@ -125,7 +126,7 @@ def merchant_deposit_refresh(*, merchant_id: int) -> Merchant:
     row is locked, so two refreshes running together see one another's result.
     """
     with transaction.atomic():
-        merchant = Merchant.objects.select_for_update().filter(pk=merchant_id).first()
+        merchant = merchant_lock(merchant_id)
         if merchant is None:
             raise NotFound(_("This merchant does not exist."), code="merchant_not_found")
         balance = merchant_deposit_balance_fen(merchant=merchant)
