@@ -25,6 +25,7 @@ from trustmart.core.images import square_jpeg
 from trustmart.core.services import model_update
 from trustmart.core.states import StateMachine
 
+from .lock_objects import stores_locked
 from .models import Store, StoreItem
 
 NAME_MAX = 30
@@ -73,7 +74,7 @@ def _product_unavailable() -> InvalidInput:
 def _own_store(owner: User, *, lock: bool = False) -> Store:
     qs = Store.objects.filter(owner=owner)
     if lock:
-        qs = qs.select_for_update()
+        qs = stores_locked(qs)
     store = qs.first()
     if store is None:
         raise _store_not_found()
