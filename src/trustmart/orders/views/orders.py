@@ -19,8 +19,8 @@ from trustmart.core.http import domain_errors
 from trustmart.core.money import format_fen
 from trustmart.merchants.selectors import merchants_of_user
 
-from . import selectors, services
-from .models import Order
+from .. import selectors, services
+from ..models import Order
 
 PAGE_SIZE = 20
 EVENT_LABELS = {

@@ -18,8 +18,8 @@ from trustmart.core.money import format_fen
 from trustmart.merchants.selectors import merchants_of_user
 from trustmart.sharing.selectors import session_share
 
-from . import selectors, services
-from .forms import AddressForm, CartAddForm, ShippingRuleForm
+from .. import selectors, services
+from ..forms import AddressForm, CartAddForm, ShippingRuleForm
 
 
 # --- addresses -----------------------------------------------------------------------------------
