@@ -72,13 +72,15 @@ def reachable(machine: StateMachine[Any], initial: Iterable[str]) -> set[str]:
 def assert_state_machine(machine: StateMachine[M], make: Callable[[], M], *,
                          initial: Iterable[str],
                          record: Callable[[str, str], Mapping[str, Any]] | None = None,
-                         prepare: Callable[[str], Mapping[str, Any]] | None = None) -> None:
+                         prepare: Callable[[str], Mapping[str, Any]] | None = None,
+                         fields: Callable[[str, str], Mapping[str, Any]] | None = None) -> None:
     """Check ``machine`` on real rows made by ``make()``.
 
     - every status of the field is reachable from ``initial`` through declared moves;
     - every declared move wins: the row is put in ``from`` (with ``prepare(from)``'s columns,
-      where constraints need them), moved, and reads back ``to``; with a timeline, one row
-      more is recorded (``record(from, to)`` fills its columns);
+      where constraints need them), moved (with ``fields(from, to)``'s columns, as the
+      service would set them), and reads back ``to``; with a timeline, one row more is
+      recorded (``record(from, to)`` fills its columns);
     - every undeclared move is refused and writes nothing;
     - a move from a status the row no longer has (another request moved it) loses.
     """
@@ -99,7 +101,8 @@ def assert_state_machine(machine: StateMachine[M], make: Callable[[], M], *,
         obj = fresh(from_status)
         before = history.count() if history is not None else 0
         moved = machine.move(obj, to_status,
-                             record=record(from_status, to_status) if record else None)
+                             record=record(from_status, to_status) if record else None,
+                             **(fields(from_status, to_status) if fields else {}))
         assert moved, f"declared move {from_status} → {to_status} did not win"
         stored = manager.values_list(machine.field, flat=True).get(pk=obj.pk)
         assert stored == to_status == getattr(obj, machine.field)
