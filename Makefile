@@ -25,6 +25,7 @@ test: install browser
 
 lint: install
 	$(BIN)/ruff check src bench tests
+	$(BIN)/lint-imports
 	TRUSTMART_TESTING=1 $(BIN)/mypy
 	TRUSTMART_TESTING=1 TRUSTMART_DATA_DIR=$$(mktemp -d) $(BIN)/trustmart makemigrations --check --dry-run
 

@@ -13,7 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from trustmart.accounts.api import router as accounts_router
 from trustmart.aftersales.api import router as aftersales_router
 from trustmart.catalog.api import router as catalog_router
-from trustmart.catalog.search_api import router as search_router
+from trustmart.catalog.api.search import router as search_router
 from trustmart.commissions.api import router as commissions_router
 from trustmart.core.errors import DomainError, InvalidInput, NotAuthenticated, NotFound
 from trustmart.developers.api import oauth_router
@@ -21,7 +21,7 @@ from trustmart.developers.api import router as developers_router
 from trustmart.ledger.api import router as ledger_router
 from trustmart.logistics.api import router as logistics_router
 from trustmart.merchants.api import router as merchants_router
-from trustmart.orders.api import router as orders_router
+from trustmart.orders.api import routers as orders_routers
 from trustmart.orders.api_payable import router as payable_router
 from trustmart.payments.api import router as payments_router
 from trustmart.reviews.api import router as reviews_router
@@ -50,7 +50,8 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/search", search_router)
 api.add_router("/stores", stores_router)
 api.add_router("/sharing", sharing_router)
-api.add_router("/orders", orders_router)
+for orders_router in orders_routers:  # cart and addresses before "/{order_no}"
+    api.add_router("/orders", orders_router)
 api.add_router("/orders", payable_router)
 api.add_router("/payments", payments_router)
 api.add_router("/logistics", logistics_router)

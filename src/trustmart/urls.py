@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.api import api
+from trustmart.catalog import urls as catalog_urls
 from trustmart.core.storage import media_serve
 from trustmart.core.views import healthz
 
@@ -18,7 +19,7 @@ urlpatterns = [
     path("", include("trustmart.accounts.urls")),
     path("merchant/", include("trustmart.merchants.urls")),
     path("", include("trustmart.catalog.urls")),
-    path("search/", include("trustmart.catalog.search_urls")),
+    path("search/", include((catalog_urls.search_urlpatterns, "search"))),
     path("", include("trustmart.stores.urls")),
     path("", include("trustmart.sharing.urls")),
     path("", include("trustmart.orders.urls")),

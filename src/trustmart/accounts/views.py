@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from trustmart.core.errors import DomainError
 from trustmart.core.forms import form_error
+from trustmart.core.http import domain_errors
 from trustmart.core.ratelimit import client_ip
 
 from . import selectors, services
@@ -191,12 +192,10 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     return redirect("accounts:tokens")
 
 
+@domain_errors
 def profile(request: HttpRequest, user_id: int) -> HttpResponse:
     viewer = request.user if request.user.is_authenticated else None
-    try:
-        person = selectors.user_profile(user_id=user_id, viewer=viewer)
-    except DomainError:
-        return render(request, "web/not_found.html", status=404)
+    person = selectors.user_profile(user_id=user_id, viewer=viewer)
     return render(request, "accounts/profile.html", {"person": person})
 
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.core.states import StateMachine, Timeline
 from trustmart.core.storage import private_storage
 
 
@@ -283,3 +284,8 @@ class DebtRepayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.debt_id}: {self.amount_fen} ({self.source})"
+
+
+# Every case status move goes through it (``services.base.transition``), recorded as a CaseEvent.
+CASE_STATES = StateMachine(Case, transitions=TRANSITIONS,
+                           timeline=Timeline(CaseEvent, subject="case"))

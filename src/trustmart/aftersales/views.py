@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from trustmart.core.errors import DomainError, NotFound
 from trustmart.core.forms import form_error
+from trustmart.core.http import domain_errors, not_found
 from trustmart.core.money import format_fen, parse_yuan
 from trustmart.core.ratelimit import client_ip
 from trustmart.core.storage import file_response
@@ -63,10 +64,6 @@ ROLE_LABELS = {"buyer": gettext_lazy("Buyer"), "merchant": gettext_lazy("Merchan
                "operator": gettext_lazy("Platform"), "system": gettext_lazy("System")}
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/not_found.html", status=404)
-
-
 def _int(value: str | None) -> int | None:
     try:
         return int(value) if value else None
@@ -76,17 +73,15 @@ def _int(value: str | None) -> int | None:
 
 # --- the buyer -------------------------------------------------------------------------------
 @login_required
+@domain_errors
 def case_new(request: HttpRequest) -> HttpResponse:
     """申请售后: the claim form for one line of the buyer's order (?order=&line=)."""
     order_no = request.GET.get("order") or request.POST.get("order") or ""
     line_id = _int(request.GET.get("line") or request.POST.get("line"))
-    try:
-        order = order_for_buyer(user=request.user, order_no=order_no)
-    except NotFound:
-        return _not_found(request)
+    order = order_for_buyer(user=request.user, order_no=order_no)
     line = next((ln for ln in order.lines.all() if ln.pk == line_id), None)
     if line is None:
-        return _not_found(request)
+        return not_found(request)
     existing = selectors.open_case_for_line(user=request.user, line_id=line.pk)
     if existing is not None:
         return redirect("aftersales:case", case_no=existing.case_no)
@@ -121,11 +116,9 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 
 # --- every party ------------------------------------------------------------------------------
 @login_required
+@domain_errors
 def case_detail(request: HttpRequest, case_no: str) -> HttpResponse:
-    try:
-        detail = selectors.case_detail(user=request.user, case_no=case_no)
-    except NotFound:
-        return _not_found(request)
+    detail = selectors.case_detail(user=request.user, case_no=case_no)
     case = detail.case
     timeline = [(e, EVENT_LABELS.get(e.kind, e.kind), ROLE_LABELS.get(e.role, ""))
                 for e in detail.events]
@@ -191,45 +184,36 @@ DONE_MESSAGES = {
 
 @login_required
 @require_POST
+@domain_errors(redirect_to="aftersales:case", url_kwargs=("case_no",))
 def case_action(request: HttpRequest, case_no: str, action: str) -> HttpResponse:
     call = ACTIONS.get(action)
     if call is None:
-        return _not_found(request)
-    try:
-        call(request, case_no)
-    except NotFound:
-        return _not_found(request)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, str(DONE_MESSAGES[action]))
+        raise NotFound()
+    call(request, case_no)
+    messages.success(request, str(DONE_MESSAGES[action]))
     return redirect("aftersales:case", case_no=case_no)
 
 
 @login_required
+@domain_errors
 def case_image(request: HttpRequest, image_id: int) -> HttpResponse | FileResponse:
     """An evidence file, for the case's parties and operators only (never a public URL)."""
-    try:
-        image = selectors.case_image_for_viewer(user=request.user, image_id=image_id)
-    except NotFound:
-        return _not_found(request)
+    image = selectors.case_image_for_viewer(user=request.user, image_id=image_id)
     return file_response(image.file, cache="private, max-age=3600")
 
 
 # --- the merchant ------------------------------------------------------------------------------
 @login_required
+@domain_errors
 def merchant_cases(request: HttpRequest) -> HttpResponse:
     merchant_ids = selectors.merchant_ids_of(user=request.user)
     merchant_id = _int(request.GET.get("merchant")) or (merchant_ids[0] if merchant_ids else 0)
     tab = request.GET.get("tab", "todo")
     if tab not in selectors.MERCHANT_TABS:
         tab = "todo"
-    try:
-        cases = selectors.cases_of_merchant(user=request.user, merchant_id=merchant_id, tab=tab)
-        debts = list(selectors.debts_of_merchant(user=request.user, merchant_id=merchant_id,
-                                                 open_only=True))
-    except NotFound:
-        return _not_found(request)
+    cases = selectors.cases_of_merchant(user=request.user, merchant_id=merchant_id, tab=tab)
+    debts = list(selectors.debts_of_merchant(user=request.user, merchant_id=merchant_id,
+                                             open_only=True))
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "aftersales/merchant_cases.html", {
         "page": page, "tab": tab, "tabs": selectors.MERCHANT_TAB_LABELS.items(),
@@ -243,6 +227,7 @@ def merchant_cases(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors
 def merchant_debts_repay(request: HttpRequest) -> HttpResponse:
     """The merchant repays the guarantee fund from its payable (the amount in yuan, or all)."""
     merchant_id = _int(request.POST.get("merchant")) or 0
@@ -252,7 +237,7 @@ def merchant_debts_repay(request: HttpRequest) -> HttpResponse:
                                      amount_fen=_yuan(amount), request_id=request.POST.get(
                                          "request_id") or None)
     except NotFound:
-        return _not_found(request)
+        raise
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -264,6 +249,7 @@ def merchant_debts_repay(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors
 def merchant_debts_pay(request: HttpRequest) -> HttpResponse:
     """The merchant pays what is left of its debts from outside (WeChat Pay, Alipay, sandbox)."""
     merchant_id = _int(request.POST.get("merchant")) or 0
@@ -276,7 +262,7 @@ def merchant_debts_pay(request: HttpRequest) -> HttpResponse:
                               payment_no=payment.payment_no, payment=payment,
                               client_ip=client_ip(request))
     except NotFound:
-        return _not_found(request)
+        raise
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect(back)
@@ -286,15 +272,13 @@ def merchant_debts_pay(request: HttpRequest) -> HttpResponse:
 
 # --- operators ---------------------------------------------------------------------------------
 @login_required
+@domain_errors
 def ops_cases(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "queue")
     if tab not in selectors.OPERATOR_TABS:
         tab = "queue"
-    try:
-        cases = selectors.cases_for_operator(user=request.user, tab=tab)
-        debts = list(selectors.debts_for_operator(user=request.user, open_only=True)[:50])
-    except NotFound:
-        return _not_found(request)
+    cases = selectors.cases_for_operator(user=request.user, tab=tab)
+    debts = list(selectors.debts_for_operator(user=request.user, open_only=True)[:50])
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "aftersales/ops_cases.html", {
         "page": page, "tab": tab, "tabs": selectors.OPERATOR_TAB_LABELS.items(),

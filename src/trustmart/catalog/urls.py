@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import buyer, files, merchant, ops
+from .views import buyer, files, merchant, ops, search
 
 app_name = "catalog"
 
@@ -44,4 +44,9 @@ urlpatterns = [
     path("ops/revisions/<int:revision_id>/<str:action>/", ops.revision_decide,
          name="ops_revision_decide"),
     path("ops/commission/", ops.commission, name="ops_commission"),
+]
+
+# /search/ (namespace "search"), included by the root urls.
+search_urlpatterns = [
+    path("", search.search, name="search"),
 ]

@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.core.states import StateMachine
+
 LEVELS = (1, 2)  # the only levels there are
 
 
@@ -157,3 +159,8 @@ class CommissionWithdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.amount_fen}"
+
+
+# A commission is pending until released (after settlement) or cancelled (a refund, a rejection).
+COMMISSION_STATES = StateMachine(Commission, transitions={
+    Commission.Status.PENDING: {Commission.Status.AVAILABLE, Commission.Status.CANCELLED}})

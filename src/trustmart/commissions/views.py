@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from trustmart.core.errors import DomainError, NotFound
 from trustmart.core.forms import form_error
+from trustmart.core.http import domain_errors
 from trustmart.merchants.selectors import merchants_of_user, require_operator
 
 from . import selectors, services
@@ -25,10 +26,6 @@ from .services.fraud import REASONS
 from .services.policy import MAX_TOTAL_CEILING_BPS
 
 PAGE_SIZE = 30
-
-
-def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/not_found.html", status=404)
 
 
 def _fresh_withdraw_form() -> WithdrawForm:
@@ -62,11 +59,9 @@ def earnings(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@domain_errors
 def commission_detail(request: HttpRequest, commission_id: int) -> HttpResponse:
-    try:
-        commission = selectors.commission_of(user=request.user, commission_id=commission_id)
-    except NotFound:
-        return _not_found(request)
+    commission = selectors.commission_of(user=request.user, commission_id=commission_id)
     return render(request, "commissions/commission_detail.html", {"c": commission})
 
 
@@ -88,11 +83,9 @@ def _reason_labels() -> dict[str, str]:
 
 
 @login_required
+@domain_errors
 def review_queue(request: HttpRequest) -> HttpResponse:
-    try:
-        queue = list(selectors.review_queue(user=request.user)[:100])
-    except NotFound:
-        return _not_found(request)
+    queue = list(selectors.review_queue(user=request.user)[:100])
     labels = _reason_labels()
     for commission in queue:
         commission.reason_labels = [labels.get(code, code)  # type: ignore[attr-defined]
@@ -103,36 +96,27 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors(redirect_to="commissions:review")
 def review_decide(request: HttpRequest, commission_id: int, decision: str) -> HttpResponse:
-    try:
-        require_operator(request.user)
-    except NotFound:
-        return _not_found(request)
-    try:
-        if decision == "approve":
-            services.commission_approve(user=request.user, commission_id=commission_id)
-            messages.success(request, _("Commission approved."))
-        elif decision == "reject":
-            form = RejectForm(request.POST)
-            reason = form.data.get("reason", "")
-            services.commission_reject(user=request.user, commission_id=commission_id,
-                                       reason=str(reason))
-            messages.success(request, _("Commission rejected."))
-        else:
-            return _not_found(request)
-    except NotFound:
-        return _not_found(request)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
+    require_operator(request.user)
+    if decision == "approve":
+        services.commission_approve(user=request.user, commission_id=commission_id)
+        messages.success(request, _("Commission approved."))
+    elif decision == "reject":
+        form = RejectForm(request.POST)
+        reason = form.data.get("reason", "")
+        services.commission_reject(user=request.user, commission_id=commission_id,
+                                   reason=str(reason))
+        messages.success(request, _("Commission rejected."))
+    else:
+        raise NotFound()
     return redirect("commissions:review")
 
 
 @login_required
+@domain_errors
 def policy_page(request: HttpRequest) -> HttpResponse:
-    try:
-        history = list(selectors.policy_history(user=request.user))
-    except NotFound:
-        return _not_found(request)
+    history = list(selectors.policy_history(user=request.user))
     current = services.policy_current()
     if request.method == "POST":
         form = PolicyForm(request.POST)
@@ -153,15 +137,13 @@ def policy_page(request: HttpRequest) -> HttpResponse:
 
 # --- merchants -------------------------------------------------------------------------------
 @login_required
+@domain_errors
 def merchant_sharers(request: HttpRequest) -> HttpResponse:
     """Top sharers and channels of the signed-in staff member's merchant (?merchant= picks)."""
     merchant_ids = list(merchants_of_user(user=request.user).values_list("pk", flat=True))
     wanted = request.GET.get("merchant", "")
     merchant_id = int(wanted) if wanted.isdigit() else (merchant_ids[0] if merchant_ids else 0)
-    try:
-        sharers = selectors.merchant_top_sharers(user=request.user, merchant_id=merchant_id)
-        channels = selectors.merchant_top_channels(user=request.user, merchant_id=merchant_id)
-    except NotFound:
-        return _not_found(request)
+    sharers = selectors.merchant_top_sharers(user=request.user, merchant_id=merchant_id)
+    channels = selectors.merchant_top_channels(user=request.user, merchant_id=merchant_id)
     return render(request, "commissions/merchant_sharers.html", {
         "sharers": sharers, "channels": channels})

@@ -52,8 +52,11 @@ def form_error(form: forms.Form, exc: DomainError, *,
     """Put a service error next to the field it concerns, or on top of the form.
 
     ``aliases`` maps a service's field name to the form's where they differ
-    (``price_fen`` → ``price``).
+    (``price_fen`` → ``price``). A not-found error belongs on no form: it is raised again, for
+    ``core.http.domain_errors`` to answer with the 404 page.
     """
+    if exc.status == 404:
+        raise exc
     placed = False
     for field, field_messages in exc.fields.items():
         name = field if field in form.fields else (aliases or {}).get(field, "")

@@ -19,7 +19,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast, overload
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -28,7 +28,7 @@ from .errors import DomainError
 
 NOT_FOUND_TEMPLATE = "web/not_found.html"
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 RedirectTarget = str | Callable[..., str]
 
 
@@ -86,7 +86,7 @@ def domain_errors(view: View | None = None, *, redirect_to: RedirectTarget | Non
 
     def decorate(func: View) -> View:
         @wraps(func)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             try:
                 return func(request, *args, **kwargs)
             except DomainError as exc:

@@ -18,7 +18,7 @@ wins (and is recorded), every undeclared one is refused, and every status is rea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -148,6 +148,24 @@ class StateMachine(Generic[M]):
         for obj, _from_status, values in moved:
             self._apply(obj, values)
         return True
+
+    def move_all(self, objs: Sequence[M], to_status: str, *, from_status: str,
+                 **fields: Any) -> int:
+        """Move many objects that all stand in ``from_status`` with one set-based UPDATE
+        (``WHERE pk IN (...) AND status = <from>``), no timeline. Returns how many moved; the
+        caller decides what fewer than all means (usually: raise, so its transaction rolls
+        back). Plain values only: the instances are given them without a read back."""
+        if not self.allows(from_status, to_status):
+            return 0
+        if not objs:
+            return 0
+        values = self._values(str(to_status), fields)
+        won = self.model._default_manager.filter(
+            pk__in=[obj.pk for obj in objs], **{self.field: from_status}).update(**values)
+        if won == len(objs):
+            for obj in objs:
+                self._apply(obj, values)
+        return won
 
     def _apply(self, obj: M, values: Mapping[str, Any]) -> None:
         computed = [name for name, value in values.items() if _is_expression(value)]

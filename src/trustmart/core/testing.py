@@ -13,20 +13,21 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from django.db import connection, models
 
 from .states import StateMachine
 
-T = TypeVar("T")
+JOIN_TIMEOUT_SECONDS = 120
 M = TypeVar("M", bound=models.Model)
 
 
-def run_all(calls: Sequence[Callable[[], T]]) -> list[T | Exception]:
+def run_all(calls: Sequence[Callable[[], Any]]) -> list[Any]:
     """Run every call in its own thread, all released at once; results (or exceptions) in order."""
     barrier = threading.Barrier(len(calls))
-    results: list[T | Exception] = [RuntimeError("did not run")] * len(calls)
+    results: list[Any] = [RuntimeError("did not run")] * len(calls)
 
     def run(i: int) -> None:
         try:
@@ -41,13 +42,14 @@ def run_all(calls: Sequence[Callable[[], T]]) -> list[T | Exception]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=JOIN_TIMEOUT_SECONDS)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung (a deadlock?)"
     return results
 
 
-def race(fn: Callable[[int], T], n: int) -> list[T | Exception]:
+def race(fn: Callable[[int], Any], n: int) -> list[Any]:
     """``fn(0)`` … ``fn(n - 1)`` at once in ``n`` threads; results (or exceptions) in order."""
-    return run_all([lambda i=i: fn(i) for i in range(n)])  # type: ignore[misc]
+    return run_all([partial(fn, i) for i in range(n)])
 
 
 def errors(results: Iterable[object]) -> list[Exception]:
@@ -70,13 +72,15 @@ def reachable(machine: StateMachine[Any], initial: Iterable[str]) -> set[str]:
 def assert_state_machine(machine: StateMachine[M], make: Callable[[], M], *,
                          initial: Iterable[str],
                          record: Callable[[str, str], Mapping[str, Any]] | None = None,
-                         prepare: Callable[[str], Mapping[str, Any]] | None = None) -> None:
+                         prepare: Callable[[str], Mapping[str, Any]] | None = None,
+                         fields: Callable[[str, str], Mapping[str, Any]] | None = None) -> None:
     """Check ``machine`` on real rows made by ``make()``.
 
     - every status of the field is reachable from ``initial`` through declared moves;
     - every declared move wins: the row is put in ``from`` (with ``prepare(from)``'s columns,
-      where constraints need them), moved, and reads back ``to``; with a timeline, one row
-      more is recorded (``record(from, to)`` fills its columns);
+      where constraints need them), moved (with ``fields(from, to)``'s columns, as the
+      service would set them), and reads back ``to``; with a timeline, one row more is
+      recorded (``record(from, to)`` fills its columns);
     - every undeclared move is refused and writes nothing;
     - a move from a status the row no longer has (another request moved it) loses.
     """
@@ -97,7 +101,8 @@ def assert_state_machine(machine: StateMachine[M], make: Callable[[], M], *,
         obj = fresh(from_status)
         before = history.count() if history is not None else 0
         moved = machine.move(obj, to_status,
-                             record=record(from_status, to_status) if record else None)
+                             record=record(from_status, to_status) if record else None,
+                             **(fields(from_status, to_status) if fields else {}))
         assert moved, f"declared move {from_status} → {to_status} did not win"
         stored = manager.values_list(machine.field, flat=True).get(pk=obj.pk)
         assert stored == to_status == getattr(obj, machine.field)

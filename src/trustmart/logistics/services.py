@@ -23,6 +23,7 @@ from trustmart.accounts.models import User
 from trustmart.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, invalid
 from trustmart.orders import selectors as order_selectors
 from trustmart.orders import services as order_services
+from trustmart.orders.lock_objects import order_lock
 from trustmart.orders.models import Order
 
 from .carriers import carrier_clean, tracking_no_clean
@@ -47,7 +48,9 @@ def shipment_create(*, user: User | AnonymousUser, order_no: str, carrier: str,
                       code="duplicate_tracking_no")
     with transaction.atomic():
         # The lock makes two racing "first" packages take turns: only one calls order_ship.
-        order = Order.objects.select_for_update().get(pk=order.pk)
+        locked = order_lock(pk=order.pk)
+        assert locked is not None
+        order = locked
         if order.status not in SHIPPABLE:
             raise Conflict(_("This order cannot be shipped in its current state."),
                            code="order_not_shippable")

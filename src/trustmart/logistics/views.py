@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.errors import DomainError
 from trustmart.core.forms import form_error
+from trustmart.core.http import domain_errors
 from trustmart.orders import selectors as order_selectors
 
 from . import selectors, services
@@ -20,19 +21,11 @@ from .forms import EventForm, ShipmentForm
 from .signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/not_found.html", status=404)
-
-
-
-
 @login_required
+@domain_errors
 def ship(request: HttpRequest, order_no: str) -> HttpResponse:
     """发货: enter a carrier and tracking number; add more packages or a manual event."""
-    try:
-        order = order_selectors.order_for_merchant_staff(user=request.user, order_no=order_no)
-    except NotFound:
-        return _not_found(request)
+    order = order_selectors.order_for_merchant_staff(user=request.user, order_no=order_no)
     action = request.POST.get("action") if request.method == "POST" else None
     ship_form = ShipmentForm(request.POST if action == "ship" else None)
     event_form = EventForm(request.POST if action == "event" else None)
@@ -41,8 +34,6 @@ def ship(request: HttpRequest, order_no: str) -> HttpResponse:
             services.shipment_create(user=request.user, order_no=order_no,
                                      carrier=ship_form.cleaned_data["carrier"],
                                      tracking_no=ship_form.cleaned_data["tracking_no"])
-        except NotFound:
-            return _not_found(request)
         except DomainError as exc:
             form_error(ship_form, exc)
         else:
@@ -55,8 +46,6 @@ def ship(request: HttpRequest, order_no: str) -> HttpResponse:
                                         status=event_form.cleaned_data["status"],
                                         location=event_form.cleaned_data["location"],
                                         description=event_form.cleaned_data["description"])
-        except NotFound:
-            return _not_found(request)
         except DomainError as exc:
             form_error(event_form, exc)
         else:
@@ -70,12 +59,10 @@ def ship(request: HttpRequest, order_no: str) -> HttpResponse:
 
 
 @login_required
+@domain_errors
 def tracking(request: HttpRequest, order_no: str) -> HttpResponse:
     """The packages of an order and their events, newest first: an htmx partial (or a page)."""
-    try:
-        order = selectors.order_for_tracking(user=request.user, order_no=order_no)
-    except NotFound:
-        return _not_found(request)
+    order = selectors.order_for_tracking(user=request.user, order_no=order_no)
     template = ("logistics/_tracking.html" if request.htmx  # type: ignore[attr-defined]
                 else "logistics/tracking.html")
     return render(request, template, {"order": order,

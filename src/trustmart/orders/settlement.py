@@ -55,6 +55,7 @@ from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_deposit_missing_fen, merchant_for_staff
 
 from .events import ORDER_SETTLED, OrderSettled, SettledLine
+from .lock_objects import order_lock
 from .models import Order, OrderLine
 from .services import order_transition
 
@@ -140,8 +141,7 @@ def order_settle(*, order_no: str) -> bool:
         raise NotFound(_("This order does not exist."))
     now = timezone.now()
     with transaction.atomic():
-        order = (Order.objects.select_for_update(skip_locked=True)
-                 .filter(order_no=order_no).first())
+        order = order_lock(order_no=order_no, skip_locked=True)
         if order is None or not _is_due(order, now):
             return False  # another run holds it, or it is not (or no longer) due
         settled_fen, fee_fen = settlement_amounts(order)

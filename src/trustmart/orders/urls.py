@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_orders
+from .views import cart as views
+from .views import orders as views_orders
 
 app_name = "orders"
 

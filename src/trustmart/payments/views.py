@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.errors import DomainError
 from trustmart.core.forms import form_error
+from trustmart.core.http import domain_errors, not_found
 from trustmart.core.money import format_fen
 from trustmart.core.ratelimit import client_ip
 
@@ -26,19 +27,11 @@ from .providers.sandbox import SandboxProvider
 PAYMENTS_PER_PAGE = 20
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/not_found.html", status=404)
-
-
-
-
 @login_required
+@domain_errors
 def deposit(request: HttpRequest, merchant_id: int) -> HttpResponse:
     """The merchant's deposit: what is required, held and missing, and a form to pay."""
-    try:
-        summary = selectors.deposit_summary(user=request.user, merchant_id=merchant_id)
-    except NotFound:
-        return _not_found(request)
+    summary = selectors.deposit_summary(user=request.user, merchant_id=merchant_id)
     form = DepositForm(request.POST or None,
                        initial={"amount_fen": format_fen(summary.suggested_fen, symbol="")})
     if request.method == "POST" and form.is_valid():
@@ -62,12 +55,10 @@ def payment_result_url(payment: Payment) -> str:
 
 
 @login_required
+@domain_errors
 def checkout_cashier(request: HttpRequest, checkout_no: str) -> HttpResponse:
     """收银台 of a checkout: the amount, the orders it pays for, a choice of provider, 去支付."""
-    try:
-        cashier = selectors.checkout_cashier(user=request.user, checkout_no=checkout_no)
-    except NotFound:
-        return _not_found(request)
+    cashier = selectors.checkout_cashier(user=request.user, checkout_no=checkout_no)
     error, status = "", 200
     if request.method == "POST":
         try:
@@ -89,14 +80,12 @@ def checkout_cashier(request: HttpRequest, checkout_no: str) -> HttpResponse:
 
 
 @login_required
+@domain_errors
 def sandbox(request: HttpRequest, payment_no: str) -> HttpResponse:
     """The sandbox cashier: the payer picks what the pretend provider reports."""
-    try:
-        payment = selectors.payment_for_payer(user=request.user, payment_no=payment_no)
-    except NotFound:
-        return _not_found(request)
+    payment = selectors.payment_for_payer(user=request.user, payment_no=payment_no)
     if payment.provider != SandboxProvider.name:
-        return _not_found(request)
+        return not_found(request)
     if request.method == "POST":
         try:
             services.sandbox_complete(user=request.user,  # type: ignore[arg-type]
@@ -111,12 +100,10 @@ def sandbox(request: HttpRequest, payment_no: str) -> HttpResponse:
 
 
 @login_required
+@domain_errors
 def result(request: HttpRequest, payment_no: str) -> HttpResponse:
     """How the payment ended; while it is still open, htmx polls the status block."""
-    try:
-        payment = selectors.payment_for_payer(user=request.user, payment_no=payment_no)
-    except NotFound:
-        return _not_found(request)
+    payment = selectors.payment_for_payer(user=request.user, payment_no=payment_no)
     template = ("payments/_result_status.html" if request.htmx  # type: ignore[attr-defined]
                 else "payments/result.html")
     return render(request, template, {"payment": payment})

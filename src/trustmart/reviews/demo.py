@@ -19,8 +19,8 @@ from PIL import Image, ImageDraw
 
 from trustmart.accounts.models import User
 from trustmart.core.errors import DomainError
+from trustmart.logistics import demo as orders_demo
 from trustmart.merchants.models import Merchant
-from trustmart.orders import demo as orders_demo
 from trustmart.orders import services as order_services
 from trustmart.orders.models import Address, Order, OrderLine
 from trustmart.stores.models import Store

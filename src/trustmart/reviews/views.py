@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from trustmart.accounts.models import User
 from trustmart.core.errors import DomainError, NotFound
 from trustmart.core.forms import form_error
+from trustmart.core.http import domain_errors, not_found
 from trustmart.merchants.selectors import merchants_of_user
 
 from . import selectors, services
@@ -29,21 +29,15 @@ FILTER_LABELS = (("all", gettext_lazy("All")), ("images", gettext_lazy("With pic
                  ("followup", gettext_lazy("Follow-ups")))
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/not_found.html", status=404)
-
-
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
 # --- product reviews -----------------------------------------------------------------------------
+@domain_errors
 def product_reviews(request: HttpRequest, product_id: int) -> HttpResponse:
     """全部 / 有图 / 好评 / 中评 / 差评 / 追评: the full page, or the list alone for htmx."""
-    try:
-        product = selectors.product_for_reviews(product_id=product_id)
-    except NotFound:
-        return _not_found(request)
+    product = selectors.product_for_reviews(product_id=product_id)
     current = request.GET.get("filter", "all")
     if current not in selectors.FILTERS:
         current = "all"
@@ -59,11 +53,9 @@ def product_reviews(request: HttpRequest, product_id: int) -> HttpResponse:
 
 
 @login_required
+@domain_errors
 def report(request: HttpRequest, review_id: int) -> HttpResponse:
-    try:
-        review = selectors.review_public_get(review_id=review_id)
-    except NotFound:
-        return _not_found(request)
+    review = selectors.review_public_get(review_id=review_id)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -88,11 +80,9 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@domain_errors
 def write(request: HttpRequest, line_id: int) -> HttpResponse:
-    try:
-        line = selectors.line_for_buyer(buyer=_user(request), line_id=line_id)
-    except NotFound:
-        return _not_found(request)
+    line = selectors.line_for_buyer(buyer=_user(request), line_id=line_id)
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -100,8 +90,6 @@ def write(request: HttpRequest, line_id: int) -> HttpResponse:
                                             images=request.FILES.getlist("images"),
                                             **form.cleaned_data)
         except DomainError as exc:
-            if exc.status == 404:
-                return _not_found(request)
             form_error(form, exc)
         else:
             messages.success(request, _("Thank you for your review!"))
@@ -112,11 +100,9 @@ def write(request: HttpRequest, line_id: int) -> HttpResponse:
 
 
 @login_required
+@domain_errors
 def follow_up(request: HttpRequest, review_id: int) -> HttpResponse:
-    try:
-        review = selectors.review_for_buyer(buyer=_user(request), review_id=review_id)
-    except NotFound:
-        return _not_found(request)
+    review = selectors.review_for_buyer(buyer=_user(request), review_id=review_id)
     form = TextForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -137,7 +123,7 @@ def merchant_reviews(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     merchants = list(merchants_of_user(user=user))
     if not merchants:
-        return _not_found(request)
+        return not_found(request)
     wanted = request.GET.get("merchant", "")
     merchant = next((m for m in merchants if str(m.pk) == wanted), merchants[0])
     unreplied = request.GET.get("unreplied") == "1"
@@ -150,21 +136,13 @@ def merchant_reviews(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors(redirect_to="reviews:merchant", htmx_fragment=True)
 def reply(request: HttpRequest, review_id: int) -> HttpResponse:
     form = TextForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise DomainError(_("Write a reply first."), code="invalid_input", status=422)
-        review = services.review_reply(user=_user(request), review_id=review_id,
-                                       text=form.cleaned_data["text"])
-    except DomainError as exc:
-        if exc.status == 404:
-            return _not_found(request)
-        if request.htmx:  # type: ignore[attr-defined]
-            return HttpResponse(format_html('<p class="form-error">{}</p>', exc.message),
-                                status=exc.status)
-        messages.error(request, str(exc.message))
-        return redirect("reviews:merchant")
+    if not form.is_valid():
+        raise DomainError(_("Write a reply first."), code="invalid_input", status=422)
+    review = services.review_reply(user=_user(request), review_id=review_id,
+                                   text=form.cleaned_data["text"])
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "reviews/_reply.html", {"review": review})
     messages.success(request, _("Reply posted."))
@@ -173,48 +151,40 @@ def reply(request: HttpRequest, review_id: int) -> HttpResponse:
 
 # --- operators ---------------------------------------------------------------------------------
 @login_required
+@domain_errors
 def ops_reports(request: HttpRequest) -> HttpResponse:
-    try:
-        reports = list(selectors.reports_open(operator=_user(request))[:100])
-    except NotFound:
-        return _not_found(request)
+    reports = list(selectors.reports_open(operator=_user(request))[:100])
     return render(request, "reviews/ops_reports.html", {"reports": reports})
 
 
 @login_required
 @require_POST
+@domain_errors(redirect_to="reviews:ops_reports")
 def ops_decide(request: HttpRequest, report_id: int, action: str) -> HttpResponse:
     user = _user(request)
-    try:
-        reports = selectors.reports_open(operator=user)
-        found = reports.filter(pk=report_id).first()
-        if found is None:
-            raise NotFound()
-        if action == "hide":
-            services.review_hide(operator=user, review_id=found.review_id,
-                                 reason=request.POST.get("reason", ""))
-            messages.success(request, _("The review is hidden."))
-        elif action == "dismiss":
-            services.report_dismiss(operator=user, report_id=found.pk,
-                                    note=request.POST.get("reason", ""))
-            messages.success(request, _("The report is dismissed."))
-        else:
-            raise NotFound()
-    except DomainError as exc:
-        if exc.status == 404:
-            return _not_found(request)
-        messages.error(request, str(exc.message))
+    reports = selectors.reports_open(operator=user)
+    found = reports.filter(pk=report_id).first()
+    if found is None:
+        raise NotFound()
+    if action == "hide":
+        services.review_hide(operator=user, review_id=found.review_id,
+                             reason=request.POST.get("reason", ""))
+        messages.success(request, _("The review is hidden."))
+    elif action == "dismiss":
+        services.report_dismiss(operator=user, report_id=found.pk,
+                                note=request.POST.get("reason", ""))
+        messages.success(request, _("The report is dismissed."))
+    else:
+        raise NotFound()
     return redirect("reviews:ops_reports")
 
 
 # --- credit ------------------------------------------------------------------------------------
+@domain_errors
 def credit_page(request: HttpRequest, kind: str, subject_id: int) -> HttpResponse:
     if kind not in SubjectType.values:
-        return _not_found(request)
-    try:
-        view = selectors.credit_view(subject_type=kind, subject_id=subject_id)
-    except NotFound:
-        return _not_found(request)
+        return not_found(request)
+    view = selectors.credit_view(subject_type=kind, subject_id=subject_id)
     return render(request, "reviews/credit.html", {"credit": view, "kind": kind})
 
 

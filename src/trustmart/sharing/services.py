@@ -27,6 +27,7 @@ from trustmart.catalog.models import Product
 from trustmart.core.errors import NotFound, invalid
 from trustmart.stores.models import Store
 
+from .lock_objects import binding_lock
 from .models import Binding, BindingMode, Channel, Share, ShareSale, SharingPolicy, Visit
 from .selectors import share_target_get
 
@@ -217,7 +218,7 @@ def binding_bind(*, buyer_id: int, share: Share) -> Binding | None:
     now = timezone.now()
     expires = (None if policy.binding_mode == BindingMode.FIRST
                else now + timedelta(days=policy.binding_days))
-    current = Binding.objects.select_for_update().filter(buyer_id=buyer_id).first()
+    current = binding_lock(buyer_id)
     if current is None:
         try:
             with transaction.atomic():
@@ -225,7 +226,8 @@ def binding_bind(*, buyer_id: int, share: Share) -> Binding | None:
                                               share_id=share.pk, bound_at=now,
                                               expires_at=expires)
         except IntegrityError:  # bound by a concurrent visit: decide against that row
-            current = Binding.objects.select_for_update().get(buyer_id=buyer_id)
+            current = binding_lock(buyer_id)
+            assert current is not None
     in_force = current.expires_at is None or current.expires_at > now
     if in_force and policy.binding_mode == BindingMode.FIRST:
         return current

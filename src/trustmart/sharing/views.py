@@ -11,8 +11,9 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from trustmart.accounts.models import User
-from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.errors import DomainError
 from trustmart.core.forms import form_error
+from trustmart.core.http import domain_errors
 from trustmart.core.money import format_fen
 
 from . import selectors, services
@@ -27,10 +28,6 @@ from .svg import tree_svg
 DEVICE_COOKIE_AGE = 2 * 365 * 24 * 3600
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/not_found.html", status=404)
-
-
 def target_url(share: Share) -> str:
     """Where a share lands: the product page in the sharer's store, or the store page."""
     if share.target == Share.Target.PRODUCT:
@@ -39,15 +36,13 @@ def target_url(share: Share) -> str:
     return reverse("stores:page", args=[share.store_id])
 
 
+@domain_errors
 def landing(request: HttpRequest, code: str) -> HttpResponse:
     """``/s/<code>``: record the visit, remember the share, send the visitor to the target."""
     device, new_device = device_id_of(request)
     visitor = request.user if request.user.is_authenticated else None
-    try:
-        visit = services.visit_record(code=code, channel=request.GET.get("ch"),
-                                      visitor=visitor, device_id=device, new_device=new_device)
-    except NotFound:
-        return _not_found(request)
+    visit = services.visit_record(code=code, channel=request.GET.get("ch"),
+                                  visitor=visitor, device_id=device, new_device=new_device)
     if request.session.get(SESSION_SHARE_KEY) != code:
         request.session[SESSION_SHARE_KEY] = code
     response = redirect(target_url(visit.share))
@@ -57,13 +52,11 @@ def landing(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
+@domain_errors
 def poster(request: HttpRequest, code: str) -> HttpResponse | FileResponse:
     """The share's poster PNG (public: whoever has the link may see its poster), in the
     viewer's language."""
-    try:
-        share = selectors.share_get(code=code)
-    except NotFound:
-        return _not_found(request)
+    share = selectors.share_get(code=code)
     path = poster_get(share=share, link=share_link(share=share, base=site_url(request)))
     response = FileResponse(path.open("rb"), content_type="image/png")
     response["Cache-Control"] = "public, max-age=86400"
@@ -86,6 +79,7 @@ def _object_id(raw: str) -> int | None:
 
 
 @login_required
+@domain_errors
 def sheet(request: HttpRequest) -> HttpResponse:
     """分享: the channels to share a product or a store to. A missing product or store is 404;
     one that cannot be shared now says why."""
@@ -95,8 +89,6 @@ def sheet(request: HttpRequest) -> HttpResponse:
     try:
         selectors.share_target_get(target=form.data["target"],
                                    object_id=_object_id(form.data["id"]))
-    except NotFound:
-        return _not_found(request)
     except DomainError as exc:
         form_error(form, exc, aliases=ShareForm.ALIASES)
     return _sheet(request, form)
@@ -104,6 +96,7 @@ def sheet(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors
 def create(request: HttpRequest) -> HttpResponse:
     """One channel's button on the sheet. Bad input re-shows the sheet with the error (400);
     a missing product or store is 404."""
@@ -120,8 +113,6 @@ def create(request: HttpRequest) -> HttpResponse:
             channel=form.data.get("channel", Channel.LINK),
             parent_code=selectors.session_share(request),
             device_id=request.COOKIES.get(DEVICE_COOKIE, ""))
-    except NotFound:
-        return _not_found(request)
     except DomainError as exc:
         form_error(form, exc, aliases=ShareForm.ALIASES)
         return _sheet(request, form, status=400)
@@ -129,11 +120,9 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@domain_errors
 def kit(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        share = selectors.share_mine_get(user=request.user, code=code)
-    except NotFound:
-        return _not_found(request)
+    share = selectors.share_mine_get(user=request.user, code=code)
     the_kit = share_kit(share=share, base=site_url(request))
     chosen = request.GET.get("ch") or share.channel
     current = next((i for i in the_kit.items if i.channel == chosen), the_kit.items[0])
@@ -153,11 +142,9 @@ def my_shares(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@domain_errors
 def tree(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        the_tree = selectors.share_tree(user=request.user, code=code)
-    except NotFound:
-        return _not_found(request)
+    the_tree = selectors.share_tree(user=request.user, code=code)
     return render(request, "sharing/tree.html", {
         "tree": the_tree, "code": code,
         "svg": mark_safe(tree_svg(the_tree)),  # noqa: S308  (every label is escaped)

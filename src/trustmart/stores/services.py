@@ -23,7 +23,9 @@ from trustmart.catalog.selectors import products_visible
 from trustmart.core.errors import Conflict, InvalidInput, NotFound, invalid
 from trustmart.core.images import square_jpeg
 from trustmart.core.services import model_update
+from trustmart.core.states import StateMachine
 
+from .lock_objects import stores_locked
 from .models import Store, StoreItem
 
 NAME_MAX = 30
@@ -72,7 +74,7 @@ def _product_unavailable() -> InvalidInput:
 def _own_store(owner: User, *, lock: bool = False) -> Store:
     qs = Store.objects.filter(owner=owner)
     if lock:
-        qs = qs.select_for_update()
+        qs = stores_locked(qs)
     store = qs.first()
     if store is None:
         raise _store_not_found()
@@ -148,11 +150,15 @@ def store_avatar_set(*, owner: User, upload: UploadedFile) -> Store:
     return store
 
 
+# A store is open or closed, and may go back and forth (no history is kept).
+STORE_STATES = StateMachine(Store, transitions={
+    Store.Status.OPEN: {Store.Status.CLOSED}, Store.Status.CLOSED: {Store.Status.OPEN}})
+
+
 def _store_set_status(owner: User, status: str) -> Store:
-    store = _own_store(owner, lock=True)
+    store = _own_store(owner, lock=True)  # locked: the move below cannot lose
     if store.status != status:
-        store.status = status
-        store.save(update_fields=["status"])
+        STORE_STATES.move(store, status)
     return store
 
 

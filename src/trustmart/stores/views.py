@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from trustmart.accounts.models import User
 from trustmart.core.errors import DomainError, NotFound, invalid
 from trustmart.core.forms import form_error
+from trustmart.core.http import domain_errors
 
 from . import selectors, services
 from .forms import StoreForm
@@ -30,8 +31,6 @@ STORE_PAGE_SIZE = 20
 SUPPLY_PAGE_SIZE = 20
 
 
-
-
 def _safe_path(request: HttpRequest, target: str | None, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
                                                   require_https=request.is_secure()):
@@ -39,16 +38,10 @@ def _safe_path(request: HttpRequest, target: str | None, default: str) -> str:
     return default
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/not_found.html", status=404)
-
-
 # --- the public store page ---------------------------------------------------------------------
+@domain_errors
 def store_page(request: HttpRequest, store_id: int) -> HttpResponse:
-    try:
-        store = selectors.store_public_get(store_id=store_id)
-    except NotFound:
-        return _not_found(request)
+    store = selectors.store_public_get(store_id=store_id)
     page = Paginator(selectors.store_products_shown(store=store), STORE_PAGE_SIZE).get_page(
         request.GET.get("page"))
     context = {"store": store, "page": page, "is_owner": request.user.pk == store.owner_id}
@@ -132,6 +125,7 @@ def my_store_status(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors
 def my_store_item(request: HttpRequest, product_id: int) -> HttpResponse:
     """htmx: move, feature or remove one item and answer with the whole list in its new order.
 
@@ -150,9 +144,9 @@ def my_store_item(request: HttpRequest, product_id: int) -> HttpResponse:
                                      direction=action)  # type: ignore[arg-type]
         else:
             raise invalid("action", _("Unknown action."), code="invalid_action")
+    except NotFound:
+        raise
     except DomainError as exc:
-        if exc.status == 404:
-            return _not_found(request)
         if not request.htmx:  # type: ignore[attr-defined]
             messages.error(request, str(exc.message))
             return redirect("stores:mine")

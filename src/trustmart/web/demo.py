@@ -23,9 +23,9 @@ from trustmart.catalog.models import Product
 from trustmart.commissions import demo as commissions_demo
 from trustmart.core.storage import PRIVATE_FOLDERS
 from trustmart.developers import demo as developers_demo
+from trustmart.logistics import demo as orders_demo
 from trustmart.merchants import demo as merchants_demo
 from trustmart.merchants.models import Merchant
-from trustmart.orders import demo as orders_demo
 from trustmart.orders.models import Order
 from trustmart.payments import demo as payments_demo
 from trustmart.reviews import demo as reviews_demo

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from trustmart.accounts import selectors as account_selectors
 from trustmart.accounts.models import User
 from trustmart.catalog import selectors as catalog_selectors
-from trustmart.orders import views as orders_views
+from trustmart.orders.views import cart as orders_views
 
 HOME_PRODUCTS = 10
 

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +22,8 @@ from trustmart.orders.services import order_case_close, order_refund
 from ..conf import MAX_IMAGES
 from ..events import CASE_CLOSED, CaseClosed
 from ..evidence import evidence_jpeg
-from ..models import TRANSITIONS, Case, CaseEvent, CaseImage, CaseMessage, Kind, Outcome
+from ..lock_objects import cases_locked
+from ..models import CASE_STATES, Case, CaseEvent, CaseImage, CaseMessage, Kind, Outcome
 
 BUYER, MERCHANT, OPERATOR, SYSTEM = "buyer", "merchant", "operator", "system"
 REFUNDABLE = (Order.Status.PAID, Order.Status.SHIPPED, Order.Status.RECEIVED)
@@ -47,7 +47,7 @@ def case_changed() -> Conflict:
 
 
 def _locked(qs: Any, lock: bool) -> Any:
-    return qs.select_for_update(of=("self",)) if lock else qs
+    return cases_locked(qs) if lock else qs
 
 
 def case_for_buyer(user: User | AnonymousUser | None, case_no: str, *,
@@ -115,23 +115,10 @@ def transition(case: Case, to_status: str, *, kind: str, actor: User | None = No
                **fields: Any) -> bool:
     """Move ``case`` from its (in-memory) status to ``to_status``; False if the move is not in
     the table or another request moved the case first."""
-    from_status = case.status
-    if to_status not in TRANSITIONS.get(from_status, frozenset()):
-        return False
     now = timezone.now()
-    with transaction.atomic():
-        won = Case.objects.filter(pk=case.pk, status=from_status).update(
-            status=to_status, updated_at=now, **fields)
-        if not won:
-            return False
-        CaseEvent.objects.create(case=case, kind=kind, from_status=from_status,
-                                 to_status=to_status, actor=actor if actor and actor.pk else None,
-                                 role=role, note=note[:500], amount_fen=amount_fen,
-                                 created_at=now)
-    case.status = to_status
-    for name, value in fields.items():
-        setattr(case, name, value)
-    return True
+    return CASE_STATES.move(case, to_status, updated_at=now, **fields, record={
+        "kind": kind, "actor": actor if actor and actor.pk else None, "role": role,
+        "note": note[:500], "amount_fen": amount_fen, "created_at": now})
 
 
 def move(case: Case, to_status: str, **kwargs: Any) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from trustmart.ledger.models import Account, Journal, Purpose
+from trustmart.ledger.lock_objects import accounts_lock
+from trustmart.ledger.models import Journal, Purpose
 from trustmart.ledger.services import Leg, account_get_or_create, post
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.services import (
@@ -46,7 +47,7 @@ def pay_compensation(case: Case) -> int:
     payout = account_get_or_create(owner_type="platform", owner_id=None,
                                    purpose=Purpose.EXTERNAL_PAYOUT)
     # Read the deposit under its lock, so a racing debit cannot make the split overdraw it.
-    locked = Account.objects.select_for_update().get(pk=deposit.pk)
+    locked = accounts_lock([deposit.pk])[deposit.pk]
     from_deposit = min(max(locked.available_fen, 0), amount)
     from_fund = amount - from_deposit
     entries = [Leg.credit(payout, amount)]

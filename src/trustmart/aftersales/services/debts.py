@@ -40,7 +40,8 @@ from django.utils.translation import gettext_lazy as _
 from trustmart.accounts.models import User
 from trustmart.core.errors import Conflict, invalid
 from trustmart.core.money import format_fen
-from trustmart.ledger.models import Account, Journal, Purpose
+from trustmart.ledger.lock_objects import accounts_lock
+from trustmart.ledger.models import Journal, Purpose
 from trustmart.ledger.services import Leg, account_get_or_create, post
 from trustmart.merchants.selectors import merchant_for_staff
 from trustmart.payments.models import Payment
@@ -48,6 +49,7 @@ from trustmart.payments.providers import DEFAULT_PROVIDER
 from trustmart.payments.services import ledger_reference as payment_ledger_reference
 from trustmart.payments.services import payment_create, purpose_handler
 
+from ..lock_objects import open_debts_lock
 from ..models import DebtRepayment, MerchantDebt
 
 REPAY_KIND = "debt.repayment"
@@ -79,13 +81,10 @@ def _repay(*, merchant_id: int, reference: str, source: str, amount_fen: int | N
     the amount asked for" into an error instead of a smaller (or no) repayment.
     """
     payable_id, fund_id = _accounts(merchant_id)
-    locked = {a.pk: a for a in Account.objects.select_for_update()
-              .filter(pk__in=sorted({payable_id, fund_id})).order_by("pk")}
+    locked = accounts_lock({payable_id, fund_id})
     if Journal.objects.filter(reference=reference).exists():
         return 0  # this repayment already happened
-    debts = sorted(MerchantDebt.objects.select_for_update()
-                   .filter(merchant_id=merchant_id, repaid_at__isnull=True).order_by("pk"),
-                   key=lambda d: (d.created_at, d.pk))
+    debts = open_debts_lock(merchant_id)
     owed = sum(d.outstanding_fen for d in debts)
     available = max(locked[payable_id].available_fen, 0)
     if strict and owed == 0:
@@ -204,8 +203,7 @@ def debt_payment_succeeded(payment: Payment) -> str:
     source_id = account_get_or_create(owner_type="platform", owner_id=None,
                                       purpose=Purpose.EXTERNAL_PAYMENT_SOURCE).pk
     # Every account either journal touches, locked first and in primary-key order.
-    list(Account.objects.select_for_update().filter(
-        pk__in=sorted({payable_id, fund_id, source_id})).order_by("pk"))
+    accounts_lock({payable_id, fund_id, source_id})
     reference = payment_ledger_reference(payment)
     post(entries=[Leg.debit(source_id, payment.amount_fen),
                   Leg.credit(payable_id, payment.amount_fen)],

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from trustmart.accounts.models import User
 from trustmart.aftersales import services
 from trustmart.aftersales.models import Case, Kind, Status
 from trustmart.core.errors import Conflict
+from trustmart.core.testing import run_all
 from trustmart.ledger.selectors import ledger_check
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.tests.factories import fund_deposit
@@ -23,27 +22,6 @@ from trustmart.orders.models import Order
 from .factories import PRICE_FEN, open_case
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_all(calls: list[Callable[[], object]]) -> list[object]:
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = calls[i]()
-        except Exception as exc:  # collected for the assertions
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_two_accepts_refund_once(buyer: User, seller: User, paid: Order) -> None:

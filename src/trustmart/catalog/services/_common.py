@@ -21,6 +21,7 @@ from trustmart.core.errors import Conflict, NotFound, PermissionDenied, invalid
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_for_staff
 
+from ..lock_objects import products_locked
 from ..models import Product, Sku
 from ..selectors import bps_as_percent, commission_bounds
 
@@ -65,7 +66,7 @@ def product_for_staff_write(*, user: User | AnonymousUser, product_id: int,
     """
     qs = Product.objects.select_related("category", "category__parent")
     if lock:
-        qs = qs.select_for_update(of=("self",))
+        qs = products_locked(qs)
     product = qs.filter(pk=product_id).first()
     if product is None or not user.is_authenticated:
         raise product_not_found()
@@ -143,18 +144,6 @@ def search_reindex(product_ids: list[int]) -> None:
     index = getattr(search, "product_search_index", None)
     if index is not None:
         index(product_ids=product_ids)
-
-
-def transition(*, product_id: int, sources: frozenset[str], target: str,
-               **fields: object) -> int:
-    """The guarded status change: ``UPDATE ... WHERE status IN sources``. 0 rows = lost race."""
-    updated = Product.objects.filter(pk=product_id, status__in=sources).update(
-        status=target, **fields)
-    if not updated:
-        raise Conflict(_("This product's status changed just now, or the change is not possible "
-                         "in its current status. Refresh and try again."),
-                       code="invalid_transition")
-    return updated
 
 
 def on_commit_delete_files(names: list[tuple[Any, str | None]]) -> None:

@@ -18,8 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.accounts.selectors import require_operator
 from trustmart.core.errors import Conflict, NotFound, invalid
+from trustmart.core.states import StateMachine
 
 from ..events import PRODUCT_APPROVED, ProductApproved
+from ..lock_objects import commission_bounds_lock, products_locked
 from ..models import Category, CommissionBounds, Product, ProductReview, ProductRevision
 from ..selectors import (
     COMMISSION_CEILING_BPS,
@@ -32,12 +34,12 @@ from ._common import (
     product_for_staff_write,
     product_not_found,
     search_reindex,
-    transition,
 )
 from .page_cache import product_page_changed
 from .revisions import (
     ATTACHMENTS,
     CONTENT_FIELDS,
+    REVISION_STATES,
     SEARCH_FIELDS,
     attachments_apply,
     discard_pending_uploads,
@@ -60,6 +62,22 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
+# The machine the action table describes: every product status move goes through it.
+PRODUCT_STATES = StateMachine(Product, transitions={
+    source: {t for sources, t in TRANSITIONS.values() if source in sources}
+    for source in Status.values})
+
+
+def transition(*, product: Product, sources: frozenset[str], target: str,
+               **fields: Any) -> None:
+    """The guarded status change of one action (``PRODUCT_STATES`` in ``review``): allowed from
+    ``sources`` only, and lost if another request moved the product first."""
+    if product.status not in sources or not PRODUCT_STATES.move(product, target, **fields):
+        raise Conflict(_("This product's status changed just now, or the change is not possible "
+                         "in its current status. Refresh and try again."),
+                       code="invalid_transition")
+
+
 def _incomplete(missing: dict[str, list[str]]) -> Conflict:
     error = Conflict(_("The product is not complete yet."), code="product_incomplete")
     error.fields = missing
@@ -74,7 +92,7 @@ def product_submit(*, user: User | AnonymousUser, product_id: int) -> Product:
         if missing:
             raise _incomplete(missing)
         sources, target = TRANSITIONS["submit"]
-        transition(product_id=product.pk, sources=sources, target=target, review_reason="")
+        transition(product=product, sources=sources, target=target, review_reason="")
         product_page_changed(product.pk)
     product.refresh_from_db()
     return product
@@ -82,8 +100,8 @@ def product_submit(*, user: User | AnonymousUser, product_id: int) -> Product:
 
 def _product_for_operator(operator: User | AnonymousUser, product_id: int) -> Product:
     require_operator(operator)
-    product = (Product.objects.select_for_update(of=("self",))
-               .select_related("category", "category__parent").filter(pk=product_id).first())
+    product = products_locked(Product.objects.select_related(
+        "category", "category__parent").filter(pk=product_id)).first()
     if product is None:
         raise product_not_found()
     return product
@@ -98,7 +116,7 @@ def _decide(*, operator: User, product_id: int, action: str, decision: str, reas
             if missing:
                 raise _incomplete(missing)
         sources, target = TRANSITIONS[action]
-        transition(product_id=product.pk, sources=sources, target=target,
+        transition(product=product, sources=sources, target=target,
                    review_reason=reason, **fields)
         product_page_changed(product.pk)
         if action == "take_down":
@@ -137,11 +155,9 @@ def _revision_close(product: Product, *, status: str) -> ProductRevision | None:
     revision = pending_revision(product)
     if revision is None:
         return None
-    ProductRevision.objects.filter(pk=revision.pk, status=ProductRevision.Status.PENDING
-                                   ).update(status=status)
+    REVISION_STATES.move(revision, status)
     if status != ProductRevision.Status.APPROVED:
         discard_pending_uploads(product.pk)
-    revision.status = status
     return revision
 
 
@@ -251,7 +267,7 @@ def commission_bounds_set(*, operator: User, min_bps: int, max_bps: int) -> Comm
     for check in _bounds_checks.values():
         check(min_bps, max_bps)
     with transaction.atomic():
-        bounds = CommissionBounds.objects.select_for_update().order_by("pk").first()
+        bounds = commission_bounds_lock()
         if bounds is None:
             return CommissionBounds.objects.create(min_bps=min_bps, max_bps=max_bps)
         bounds.min_bps, bounds.max_bps = min_bps, max_bps

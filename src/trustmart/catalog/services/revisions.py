@@ -15,7 +15,9 @@ from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.core.errors import Conflict
+from trustmart.core.states import StateMachine
 
+from ..lock_objects import pending_revision_lock
 from ..models import Certificate, Product, ProductImage, ProductRevision
 from ._common import on_commit_delete_files
 
@@ -31,6 +33,10 @@ SEARCH_FIELDS = frozenset({"name", "brand", "category_id", "description"})
 ATTACHMENTS: dict[str, type[ProductImage] | type[Certificate]] = {
     "images": ProductImage, "certificates": Certificate}
 Pending = ProductRevision.Status.PENDING
+# A revision is decided once: approved, rejected, or withdrawn (by the merchant or a take-down).
+REVISION_STATES = StateMachine(ProductRevision, transitions={
+    Pending: {ProductRevision.Status.APPROVED, ProductRevision.Status.REJECTED,
+              ProductRevision.Status.WITHDRAWN}})
 
 
 def live_attachment_ids(key: str, product_id: int) -> list[int]:
@@ -48,8 +54,7 @@ def current_value(product: Product, key: str) -> Any:
 
 def pending_revision(product: Product) -> ProductRevision | None:
     """The product's pending revision, locked (the caller holds the product's lock too)."""
-    return (ProductRevision.objects.select_for_update()
-            .filter(product=product, status=Pending).first())
+    return pending_revision_lock(product)
 
 
 def wanted_attachment_ids(product: Product, key: str) -> list[int]:
@@ -91,9 +96,11 @@ def revision_merge(*, product: Product, user: User | AnonymousUser,
             return None
         return ProductRevision.objects.create(product=product, changes=merged,
                                               submitted_by=cast("User", user))
-    status = Pending if merged else ProductRevision.Status.WITHDRAWN
-    updated = ProductRevision.objects.filter(pk=revision.pk, status=Pending).update(
-        changes=merged or revision.changes, status=status)
+    if merged:  # still pending, with the merged changes (guarded like a move)
+        updated = ProductRevision.objects.filter(pk=revision.pk, status=Pending).update(
+            changes=merged)
+    else:
+        updated = REVISION_STATES.move(revision, ProductRevision.Status.WITHDRAWN)
     if not updated:
         raise Conflict(_("The pending change was just reviewed. Refresh and try again."),
                        code="revision_changed")

@@ -1,6 +1,3 @@
-"""H5 pages of the catalog: buyers (product page, categories), the merchant console for
-products, and the operators' review pages."""
-
-from . import buyer, merchant, ops
-
-__all__ = ["buyer", "merchant", "ops"]
+"""H5 pages of the catalog: buyers (``buyer``: product page, categories), the merchant console
+(``merchant``), the operators' review pages (``ops``) and search (``search``). ``urls`` imports
+each module it routes to."""

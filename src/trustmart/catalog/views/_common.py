@@ -1,16 +1,13 @@
-"""What the catalog's pages share: showing service errors on forms, and the 404 page."""
+"""What the catalog's pages share: showing service errors on forms with its field names.
+
+The 404 page for a missing (or someone else's) object is ``core.http.domain_errors``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django import forms
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 
-from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.errors import DomainError
 from trustmart.core.forms import form_error as core_form_error
 
 FIELD_ALIASES = {"price_fen": "price", "options": "specs", "skus": "specs", "upload": "file"}
@@ -19,23 +16,6 @@ FIELD_ALIASES = {"price_fen": "price", "options": "specs", "skus": "specs", "upl
 def form_error(form: forms.Form, exc: DomainError) -> None:
     """The shared helper, with the catalog's service-to-form field names."""
     core_form_error(form, exc, aliases=FIELD_ALIASES)
-
-
-def not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/not_found.html", status=404)
-
-
-def not_found_on_missing(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Render the 404 page when a selector says the object does not exist (for this user)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            return not_found(request)
-
-    return wrapper
 
 
 def int_or_none(value: str | None) -> int | None:

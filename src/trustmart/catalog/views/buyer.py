@@ -24,8 +24,10 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from trustmart.core.http import domain_errors
+
 from .. import selectors
-from ._common import int_or_none, not_found_on_missing
+from ._common import int_or_none
 
 PAGE_SIZE = 20
 ORDERS = ("default", "newest", "price", "price_desc")
@@ -96,7 +98,7 @@ def _same_for_every_visitor(request: HttpRequest) -> bool:
             and not len(get_messages(request)))
 
 
-@not_found_on_missing
+@domain_errors
 def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
     seconds = selectors.page_cache_seconds()
     if not seconds:
@@ -123,7 +125,7 @@ def category_index(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/categories.html", {"tree": selectors.categories_tree()})
 
 
-@not_found_on_missing
+@domain_errors
 def category_products(request: HttpRequest, slug: str) -> HttpResponse:
     category = selectors.category_by_slug(slug=slug)
     order = request.GET.get("order", "default")

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 
-from trustmart.core.errors import NotFound
+from trustmart.core.http import domain_errors
 from trustmart.core.storage import file_response
 
 from .. import selectors
-from ._common import not_found
 
 
+@domain_errors
 def certificate_file(request: HttpRequest, certificate_id: int) -> HttpResponse | FileResponse:
-    try:
-        certificate = selectors.certificate_for_viewer(user=request.user,
-                                                       certificate_id=certificate_id)
-    except NotFound:
-        return not_found(request)
+    certificate = selectors.certificate_for_viewer(user=request.user,
+                                                   certificate_id=certificate_id)
     return file_response(certificate.file, cache="private, max-age=3600")

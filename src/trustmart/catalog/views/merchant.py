@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.http import domain_errors
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_for_staff, merchants_of_user
 
@@ -34,7 +35,7 @@ from ..forms import (
     spec_options_text,
 )
 from ..models import Product
-from ._common import form_error, int_or_none, not_found_on_missing
+from ._common import form_error, int_or_none
 
 CONTENT = ("name", "subtitle", "brand", "description", "category_id", "manufacturer",
            "place_of_origin", "production_licence_no")
@@ -67,7 +68,7 @@ def _page_context(request: HttpRequest, product_id: int, section: str) -> dict[s
 
 
 @login_required
-@not_found_on_missing
+@domain_errors
 def product_list(request: HttpRequest) -> HttpResponse:
     merchant = _pick(request)
     if merchant is None:
@@ -86,7 +87,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@not_found_on_missing
+@domain_errors
 def product_new(request: HttpRequest) -> HttpResponse:
     merchant = _pick(request)
     if merchant is None:
@@ -115,7 +116,7 @@ def product_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@not_found_on_missing
+@domain_errors
 def product_overview(request: HttpRequest, product_id: int) -> HttpResponse:
     context = _page_context(request, product_id, "")
     product = context["product"]
@@ -128,7 +129,7 @@ def product_overview(request: HttpRequest, product_id: int) -> HttpResponse:
 
 
 @login_required
-@not_found_on_missing
+@domain_errors
 def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
     context = _page_context(request, product_id, "edit")
     product, revision = context["product"], context["revision"]
@@ -157,7 +158,7 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
 
 
 @login_required
-@not_found_on_missing
+@domain_errors
 def product_skus(request: HttpRequest, product_id: int) -> HttpResponse:
     context = _page_context(request, product_id, "skus")
     page = context["page"]
@@ -186,7 +187,7 @@ def _sku_row(sku: Any, form: SkuForm | None = None, saved: bool = False) -> dict
 
 @login_required
 @require_POST
-@not_found_on_missing
+@domain_errors
 def sku_update(request: HttpRequest, sku_id: int) -> HttpResponse:
     """htmx: save one SKU row (price, stock, barcode) and answer with the row."""
     sku = selectors.sku_for_staff(user=request.user, sku_id=sku_id)
@@ -212,7 +213,7 @@ def sku_update(request: HttpRequest, sku_id: int) -> HttpResponse:
 
 
 @login_required
-@not_found_on_missing
+@domain_errors
 def product_batches(request: HttpRequest, product_id: int) -> HttpResponse:
     context = _page_context(request, product_id, "batches")
     form = BatchForm(request.POST or None)
@@ -230,7 +231,7 @@ def product_batches(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@not_found_on_missing
+@domain_errors
 def batch_delete(request: HttpRequest, batch_id: int) -> HttpResponse:
     product_id = services.batch_delete(user=request.user, batch_id=batch_id)
     messages.success(request, _("Batch deleted."))
@@ -238,7 +239,7 @@ def batch_delete(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 @login_required
-@not_found_on_missing
+@domain_errors
 def product_certificates(request: HttpRequest, product_id: int) -> HttpResponse:
     context = _page_context(request, product_id, "certificates")
     form = CertificateForm(request.POST or None, request.FILES or None)
@@ -260,7 +261,7 @@ def product_certificates(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@not_found_on_missing
+@domain_errors
 def certificate_delete(request: HttpRequest, certificate_id: int) -> HttpResponse:
     product_id = services.certificate_delete(user=request.user, certificate_id=certificate_id)
     messages.success(request, _("Certificate removed."))
@@ -268,7 +269,7 @@ def certificate_delete(request: HttpRequest, certificate_id: int) -> HttpRespons
 
 
 @login_required
-@not_found_on_missing
+@domain_errors
 def product_images(request: HttpRequest, product_id: int) -> HttpResponse:
     context = _page_context(request, product_id, "images")
     form = ImageForm(request.POST or None, request.FILES or None)
@@ -288,7 +289,7 @@ def product_images(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@not_found_on_missing
+@domain_errors
 def image_action(request: HttpRequest, product_id: int, image_id: int, action: str
                  ) -> HttpResponse:
     """Move an image up or down (the first is the main image), or delete it."""
@@ -317,7 +318,7 @@ def image_action(request: HttpRequest, product_id: int, image_id: int, action: s
 
 @login_required
 @require_POST
-@not_found_on_missing
+@domain_errors
 def product_submit(request: HttpRequest, product_id: int) -> HttpResponse:
     try:
         services.product_submit(user=request.user, product_id=product_id)
@@ -333,7 +334,7 @@ def product_submit(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@not_found_on_missing
+@domain_errors
 def revision_withdraw(request: HttpRequest, product_id: int) -> HttpResponse:
     try:
         services.revision_withdraw(user=request.user, product_id=product_id)

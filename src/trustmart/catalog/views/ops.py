@@ -12,16 +12,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.http import domain_errors
 
 from .. import selectors, services
 from ..forms import BoundsForm, ReasonForm
-from ._common import form_error, not_found_on_missing
+from ._common import form_error
 
 TABS = ("pending", "revisions", "live", "rejected", "offline")
 
 
 @login_required
-@not_found_on_missing
+@domain_errors
 def queue(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "pending")
     if tab not in TABS:
@@ -40,7 +41,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@not_found_on_missing
+@domain_errors
 def product(request: HttpRequest, product_id: int) -> HttpResponse:
     page = selectors.product_for_operator(user=request.user, product_id=product_id)
     return render(request, "catalog/ops/product.html", {
@@ -54,7 +55,7 @@ def product(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@not_found_on_missing
+@domain_errors
 def product_decide(request: HttpRequest, product_id: int, action: str) -> HttpResponse:
     decide = {"approve": services.product_approve, "reject": services.product_reject,
               "take_down": services.product_take_down}.get(action)
@@ -78,7 +79,7 @@ def product_decide(request: HttpRequest, product_id: int, action: str) -> HttpRe
 
 
 @login_required
-@not_found_on_missing
+@domain_errors
 def revision(request: HttpRequest, revision_id: int) -> HttpResponse:
     change = selectors.revision_for_operator(user=request.user, revision_id=revision_id)
     return render(request, "catalog/ops/revision.html", {
@@ -89,7 +90,7 @@ def revision(request: HttpRequest, revision_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@not_found_on_missing
+@domain_errors
 def revision_decide(request: HttpRequest, revision_id: int, action: str) -> HttpResponse:
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -113,7 +114,7 @@ def revision_decide(request: HttpRequest, revision_id: int, action: str) -> Http
 
 
 @login_required
-@not_found_on_missing
+@domain_errors
 def commission(request: HttpRequest) -> HttpResponse:
     low, high = selectors.commission_bounds_for_operator(user=request.user)
     form = BoundsForm(request.POST or None, initial={"min_bps": low, "max_bps": high})

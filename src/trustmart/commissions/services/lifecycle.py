@@ -40,7 +40,8 @@ from trustmart.sharing.models import Share
 from trustmart.stores.models import Store
 
 from ..compute import after_refund, line_commissions
-from ..models import Commission
+from ..lock_objects import commissions_of_orders_lock
+from ..models import COMMISSION_STATES, Commission
 from .fraud import fraud_reasons
 from .policy import policy_current
 
@@ -90,24 +91,19 @@ def _line_commission_set(*, line_id: int, commission_fen: int) -> bool:
 # --- single transitions (callers hold the row lock) ------------------------------------------
 def commission_release(commission: Commission) -> bool:
     """pending → available: post the hold. True only for the call that did it."""
-    now = timezone.now()
-    won = Commission.objects.filter(pk=commission.pk, status=Commission.Status.PENDING).update(
-        status=Commission.Status.AVAILABLE, released_at=now)
-    if not won:
+    if not COMMISSION_STATES.move(commission, Commission.Status.AVAILABLE,
+                                  released_at=timezone.now()):
         return False
     assert commission.hold_id is not None
     hold_post(hold_id=commission.hold_id)
-    commission.status, commission.released_at = Commission.Status.AVAILABLE, now
     return True
 
 
 def commission_cancel(commission: Commission) -> bool:
     """pending → cancelled: void the hold; if settlement already funded it, the merchant gets
     the money back. True only for the call that did it."""
-    now = timezone.now()
-    won = Commission.objects.filter(pk=commission.pk, status=Commission.Status.PENDING).update(
-        status=Commission.Status.CANCELLED, cancelled_at=now)
-    if not won:
+    if not COMMISSION_STATES.move(commission, Commission.Status.CANCELLED,
+                                  cancelled_at=timezone.now()):
         return False
     if commission.hold_id is not None:
         hold_void(hold_id=commission.hold_id)
@@ -115,7 +111,6 @@ def commission_cancel(commission: Commission) -> bool:
         _return_to_merchant(
             merchant_id=commission.merchant_id, amount_fen=commission.amount_fen,
             reference=f"{hold_reference(commission.order_line_id, commission.level)}:return")
-    commission.status, commission.cancelled_at = Commission.Status.CANCELLED, now
     return True
 
 
@@ -141,8 +136,7 @@ def _reduce(commission: Commission, *, amount_fen: int, base_fen: int) -> None:
 def _locked(order_no: str) -> dict[int, dict[int, Commission]]:
     """The order's commissions, row-locked in primary-key order, by line and level."""
     by_line: dict[int, dict[int, Commission]] = defaultdict(dict)
-    for commission in (Commission.objects.select_for_update().filter(order_no=order_no)
-                       .order_by("pk")):
+    for commission in commissions_of_orders_lock([order_no]):
         by_line[commission.order_line_id][commission.level] = commission
     return by_line
 
@@ -290,16 +284,13 @@ def _release_many(commissions: list[Commission]) -> int:
     them all; anything else rolls the whole release back."""
     if not commissions:
         return 0
-    now = timezone.now()
-    won = Commission.objects.filter(pk__in=[c.pk for c in commissions],
-                                    status=Commission.Status.PENDING).update(
-        status=Commission.Status.AVAILABLE, released_at=now)
+    won = COMMISSION_STATES.move_all(commissions, Commission.Status.AVAILABLE,
+                                     from_status=Commission.Status.PENDING,
+                                     released_at=timezone.now())
     if won != len(commissions):
         raise Conflict(_("These commissions changed while being released."),
                        code="commission_release_raced")
     holds_post_many(hold_ids=[c.hold_id for c in commissions if c.hold_id is not None])
-    for commission in commissions:
-        commission.status, commission.released_at = Commission.Status.AVAILABLE, now
     return won
 
 
@@ -307,8 +298,7 @@ def _locked_orders(order_nos: list[str]) -> dict[str, dict[int, dict[int, Commis
     """The orders' commissions, row-locked in primary-key order, by order, line and level."""
     by_order: dict[str, dict[int, dict[int, Commission]]] = defaultdict(
         lambda: defaultdict(dict))
-    for commission in (Commission.objects.select_for_update()
-                       .filter(order_no__in=sorted(set(order_nos))).order_by("pk")):
+    for commission in commissions_of_orders_lock(order_nos):
         by_order[commission.order_no][commission.order_line_id][commission.level] = commission
     return by_order
 

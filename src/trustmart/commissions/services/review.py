@@ -11,12 +11,13 @@ from trustmart.accounts.models import User
 from trustmart.core.errors import Conflict, NotFound, invalid
 from trustmart.merchants.selectors import require_operator
 
+from ..lock_objects import commission_lock
 from ..models import Commission
 from .lifecycle import LIVE, _line_commission_set, commission_cancel, commission_release
 
 
 def _flagged(commission_id: int) -> Commission:
-    commission = Commission.objects.select_for_update().filter(pk=commission_id).first()
+    commission = commission_lock(commission_id)
     if commission is None:
         raise NotFound(_("This commission does not exist."))
     if commission.review_status != Commission.Review.FLAGGED:

@@ -3,11 +3,9 @@ withdrawals."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
-from django.db import connection
 
 from trustmart.accounts.models import User
 from trustmart.commissions import handlers, services
@@ -15,6 +13,7 @@ from trustmart.commissions.models import Commission, CommissionWithdrawal
 from trustmart.core import events
 from trustmart.core.events import Event
 from trustmart.core.models import OutboxEvent
+from trustmart.core.testing import run_all
 from trustmart.ledger.models import Hold, Journal
 from trustmart.ledger.selectors import ledger_check
 from trustmart.sharing.models import Visit
@@ -22,27 +21,6 @@ from trustmart.sharing.models import Visit
 from .conftest import World, available, clearing, make_world
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_all(calls: list[Callable[[], object]]) -> list[object]:
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = calls[i]()
-        except Exception as exc:  # collected for the assertions
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.fixture
@@ -97,7 +75,7 @@ def test_double_submitted_withdrawal_pays_once(earned: World) -> None:
                                                             request_id="same")
                        for _ in range(4)])
     assert all(isinstance(r, CommissionWithdrawal) for r in results), results
-    assert len({r.pk for r in results}) == 1  # type: ignore[attr-defined]
+    assert len({r.pk for r in results}) == 1
     assert available(earned.b) == 1000
     assert ledger_check() == []
 

@@ -12,7 +12,7 @@ from trustmart.accounts.models import User
 from trustmart.commissions import demo
 from trustmart.commissions.models import Commission
 from trustmart.ledger.selectors import ledger_check
-from trustmart.orders import demo as orders_demo
+from trustmart.logistics import demo as orders_demo
 
 from .conftest import World, clearing
 

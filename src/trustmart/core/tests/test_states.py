@@ -82,3 +82,15 @@ def test_racing_moves_have_one_winner() -> None:
 
     results = race(deliver, 8)
     assert results.count(True) == 1 and results.count(False) == 7
+
+
+def test_move_all_is_one_set_based_update() -> None:
+    rows = [event() for _ in range(3)]
+    assert EVENTS.move_all(rows, S.DELIVERED, from_status=S.PENDING, last_error="") == 3
+    assert {r.status for r in rows} == {"delivered"}
+    assert set(OutboxEvent.objects.values_list("status", flat=True)) == {"delivered"}
+    assert EVENTS.move_all(rows, S.FAILED, from_status=S.DELIVERED) == 0  # not declared
+    fresh = [event(), event()]
+    OutboxEvent.objects.filter(pk=fresh[0].pk).update(status=S.FAILED)  # moved meanwhile
+    assert EVENTS.move_all(fresh, S.DELIVERED, from_status=S.PENDING) == 1
+    assert fresh[1].status == "pending"  # fewer than all: the caller decides, nothing applied

@@ -4,13 +4,13 @@ hold resolved by exactly one of the threads racing for it."""
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
 from django.db import connection
 
+from trustmart.core import testing
 from trustmart.core.errors import Conflict
 from trustmart.ledger.models import Account, Hold, Journal, Purpose
 from trustmart.ledger.selectors import ledger_check
@@ -37,27 +37,9 @@ def _postgres_only() -> None:
         pytest.skip("row locks and real concurrency need PostgreSQL")
 
 
-def run_threads(work: Callable[[int], None], count: int = THREADS) -> list[BaseException]:
+def run_threads(work: Callable[[int], None], count: int = THREADS) -> list[Exception]:
     """Start ``count`` threads together; return whatever they raised that they did not expect."""
-    start = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            start.wait()
-            work(i)
-        except BaseException as exc:  # a deadlock, a broken invariant, anything
-            errors.append(exc)
-        finally:
-            connection.close()  # each thread has its own connection; do not leak it
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return errors
+    return testing.errors(testing.race(work, count))
 
 
 def resolve(hold_id: int, action: str) -> str:

@@ -93,9 +93,9 @@ def test_unknown_or_bad_ids_change_nothing(holds: list[Hold]) -> None:
 
 def test_more_holds_than_one_chunk(escrow: Account, fund: Fund,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from trustmart.ledger import services
+    from trustmart.ledger.services import holds
 
-    monkeypatch.setattr(services, "HOLDS_CHUNK", 4)
+    monkeypatch.setattr(holds, "HOLDS_CHUNK", 4)
     fund(escrow, 10_000)
     many = [hold_create(debit_account=escrow, credit_account=earner(n % 2), amount_fen=10,
                         kind="commission") for n in range(11)]

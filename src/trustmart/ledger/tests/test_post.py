@@ -99,7 +99,8 @@ def test_pending_debits_count_against_the_available_balance(
 def test_the_guarded_update_refuses_an_overdraft_even_without_the_python_check(
         escrow: Account, payable: Account, fund: Fund, monkeypatch: pytest.MonkeyPatch) -> None:
     fund(escrow, 100)
-    monkeypatch.setattr(services, "_check_funds", lambda accounts, deltas: None)
+    for module in (services.journals, services.holds):
+        monkeypatch.setattr(module, "_check_funds", lambda accounts, deltas: None)
     before = snapshot()
 
     with pytest.raises(InsufficientFunds):

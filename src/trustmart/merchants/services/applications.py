@@ -22,6 +22,7 @@ from trustmart.accounts.models import Role
 from trustmart.accounts.services import role_grant
 from trustmart.accounts.validators import normalize_mobile
 from trustmart.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, invalid
+from trustmart.core.states import StateMachine
 
 from ..events import MERCHANT_APPROVED, MerchantApproved
 from ..models import ApplicationDecision, Merchant, MerchantApplication, MerchantStaff
@@ -154,6 +155,11 @@ def application_submit(
     return application
 
 
+# An application is decided once; its history is the ApplicationDecision rows written beside it.
+APPLICATION_STATES = StateMachine(MerchantApplication, transitions={
+    AppStatus.PENDING: {AppStatus.APPROVED, AppStatus.REJECTED}})
+
+
 def _decide(*, operator: User, application_id: int, status: str) -> MerchantApplication:
     """The guarded pending → approved/rejected update shared by approve and reject."""
     application = MerchantApplication.objects.filter(pk=application_id).first()
@@ -161,13 +167,9 @@ def _decide(*, operator: User, application_id: int, status: str) -> MerchantAppl
         raise NotFound(_("This application does not exist."), code="application_not_found")
     if application.applicant_id == operator.pk:
         raise Conflict(_("You cannot review your own application."), code="own_application")
-    now = timezone.now()
-    updated = MerchantApplication.objects.filter(
-        pk=application_id, status=AppStatus.PENDING).update(status=status, decided_at=now)
-    if not updated:
+    if not APPLICATION_STATES.move(application, status, decided_at=timezone.now()):
         raise Conflict(_("This application has already been decided."),
                        code="application_already_decided")
-    application.status, application.decided_at = status, now
     return application
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trustmart.core.errors import Conflict, NotFound, invalid
 from trustmart.core.events import EventType
+from trustmart.core.states import StateMachine, Timeline
 from trustmart.ledger.models import Account, Purpose
 from trustmart.ledger.services import account_get_or_create
 
@@ -25,6 +26,7 @@ from ..events import (
     MERCHANT_SUSPENDED,
     MerchantStatusChanged,
 )
+from ..lock_objects import merchant_lock
 from ..models import Merchant, MerchantStatusChange
 from ..selectors import LEDGER_OWNER_TYPE, merchant_deposit_balance_fen, require_operator
 
@@ -42,6 +44,12 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, EventType[MerchantStatusChange
     "reinstate": (frozenset({Status.SUSPENDED}), Status.ACTIVE, MERCHANT_REINSTATED),
     "close": (frozenset({Status.ACTIVE, Status.SUSPENDED}), Status.CLOSED, MERCHANT_CLOSED),
 }
+# The machine the table describes: every merchant status move, recorded in its history.
+MERCHANT_STATES = StateMachine(
+    Merchant,
+    transitions={source: {t for sources, t, _e in TRANSITIONS.values() if source in sources}
+                 for source in Status.values},
+    timeline=Timeline(MerchantStatusChange, subject="merchant"))
 REASON_MAX = 500
 # Recorded (in English, for the audit trail) when the deposit suspends a merchant by itself.
 DEPOSIT_SUSPENSION_REASON = "The guarantee deposit fell below the required minimum."
@@ -69,13 +77,11 @@ def _transition(*, merchant_id: int, action: str, actor: User | None, reason: st
             raise Conflict(_("This merchant is %(status)s; that change is not possible now.")
                            % {"status": merchant.get_status_display()},
                            code="illegal_transition")
-        updated = Merchant.objects.filter(pk=merchant_id, status=merchant.status).update(
-            status=target, status_reason=reason, suspension_kind=kind)
-        if not updated:
+        if not MERCHANT_STATES.move(merchant, target, status_reason=reason,
+                                    suspension_kind=kind,
+                                    record={"reason": reason, "changed_by": actor}):
             raise Conflict(_("Someone else changed this merchant's status just now. "
                              "Refresh and try again."), code="status_changed")
-        MerchantStatusChange.objects.create(merchant=merchant, from_status=merchant.status,
-                                            to_status=target, reason=reason, changed_by=actor)
         event.publish(MerchantStatusChanged(merchant_id=merchant.pk))
         merchant.refresh_from_db()
     return merchant
@@ -120,7 +126,7 @@ def merchant_deposit_refresh(*, merchant_id: int) -> Merchant:
     row is locked, so two refreshes running together see one another's result.
     """
     with transaction.atomic():
-        merchant = Merchant.objects.select_for_update().filter(pk=merchant_id).first()
+        merchant = merchant_lock(merchant_id)
         if merchant is None:
             raise NotFound(_("This merchant does not exist."), code="merchant_not_found")
         balance = merchant_deposit_balance_fen(merchant=merchant)

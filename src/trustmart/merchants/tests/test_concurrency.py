@@ -3,15 +3,14 @@ status transitions have exactly one winner."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from trustmart.accounts.models import Role, User
+from trustmart.core import testing
 from trustmart.core.errors import Conflict
 from trustmart.merchants import services
 from trustmart.merchants.models import (
@@ -29,30 +28,9 @@ THREADS = 8
 
 def race(work: Callable[[int], str], count: int = THREADS) -> Counter[str]:
     """Start ``count`` threads at once; each says "won" or "lost"; anything else fails."""
-    start = threading.Barrier(count)
-    outcomes: Counter[str] = Counter()
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            start.wait()
-            outcome = work(i)
-            with lock:
-                outcomes[outcome] += 1
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    assert not errors, errors
-    return outcomes
+    results = testing.race(work, count)
+    assert not testing.errors(results), testing.errors(results)
+    return Counter(str(r) for r in results)
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.errors import DomainError
 from trustmart.core.forms import form_error
+from trustmart.core.http import domain_errors, not_found
 
 from .. import selectors, services
 from ..documents import document_response
 from ..forms import ApplicationForm
-from ._common import not_found
 
 DOCUMENT_FIELDS = ("business_licence", "brand_authorisation")
 
@@ -58,15 +58,13 @@ def application_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+@domain_errors
 def application_document(request: HttpRequest, application_id: int,
                          kind: str) -> HttpResponse | FileResponse:
     """Stream a document to its applicant, its merchant's staff or an operator; nobody else
     (the anonymous included: no log-in redirect) learns it exists."""
     if kind not in DOCUMENT_FIELDS:
         return not_found(request)
-    try:
-        application = selectors.application_document_for(user=request.user,
-                                                         application_id=application_id)
-    except NotFound:
-        return not_found(request)
+    application = selectors.application_document_for(user=request.user,
+                                                     application_id=application_id)
     return document_response(getattr(application, kind))

@@ -6,6 +6,8 @@ default. Another user's merchant is a 404, like everywhere else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.http import domain_errors
 from trustmart.core.money import format_fen
 
 from .. import selectors, services
 from ..forms import InvitationForm, ProfileForm
 from ..models import Merchant
-from ._common import not_found
 
 
 def _int(value: str | None) -> int | None:
@@ -49,11 +51,9 @@ def _console_url(merchant: Merchant, name: str = "merchants:console") -> str:
 
 
 @login_required
+@domain_errors
 def console(request: HttpRequest) -> HttpResponse:
-    try:
-        merchant = _pick(request)
-    except NotFound:
-        return not_found(request)
+    merchant = _pick(request)
     if merchant is None:
         latest = selectors.applications_of_user(user=request.user).first()
         return render(request, "merchants/console_empty.html", {"latest": latest})
@@ -76,34 +76,33 @@ def console(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _back_to(url_name: str) -> Callable[..., str]:
+    """Where a console form goes back to: its page, for the merchant it was posted for."""
+    return lambda request, **_kw: (
+        f"{reverse(url_name)}?merchant={_int(request.POST.get('merchant'))}")
+
+
 @login_required
 @require_POST
+@domain_errors(redirect_to=_back_to("merchants:console"))
 def profile_edit(request: HttpRequest) -> HttpResponse:
     merchant_id = _int(request.POST.get("merchant"))
     form = ProfileForm(request.POST, request.FILES)
     form.is_valid()
-    try:
-        if merchant_id is None:
-            raise NotFound()
-        services.merchant_profile_update(
-            user=request.user, merchant_id=merchant_id,
-            introduction=form.data.get("introduction", ""),
-            logo=form.cleaned_data.get("logo") or None)
-    except NotFound:
-        return not_found(request)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Saved."))
+    if merchant_id is None:
+        raise NotFound()
+    services.merchant_profile_update(
+        user=request.user, merchant_id=merchant_id,
+        introduction=form.data.get("introduction", ""),
+        logo=form.cleaned_data.get("logo") or None)
+    messages.success(request, _("Saved."))
     return redirect(f"{reverse('merchants:console')}?merchant={merchant_id}")
 
 
 @login_required
+@domain_errors
 def staff(request: HttpRequest) -> HttpResponse:
-    try:
-        merchant = _pick(request)
-    except NotFound:
-        return not_found(request)
+    merchant = _pick(request)
     if merchant is None:
         return redirect("merchants:console")
     role = selectors.merchant_staff_role(user=request.user, merchant=merchant)
@@ -118,53 +117,38 @@ def staff(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors(redirect_to=_back_to("merchants:staff"))
 def staff_invite(request: HttpRequest) -> HttpResponse:
     merchant_id = _int(request.POST.get("merchant"))
     form = InvitationForm(request.POST)
-    try:
-        if merchant_id is None:
-            raise NotFound()
-        services.staff_invitation_create(user=request.user, merchant_id=merchant_id,
-                                         mobile=form.data.get("mobile", ""))
-    except NotFound:
-        return not_found(request)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Invitation sent."))
+    if merchant_id is None:
+        raise NotFound()
+    services.staff_invitation_create(user=request.user, merchant_id=merchant_id,
+                                     mobile=form.data.get("mobile", ""))
+    messages.success(request, _("Invitation sent."))
     return redirect(f"{reverse('merchants:staff')}?merchant={merchant_id}")
 
 
 @login_required
 @require_POST
+@domain_errors(redirect_to="merchants:staff")
 def staff_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    try:
-        invitation = services.staff_invitation_revoke(user=request.user,
-                                                      invitation_id=invitation_id)
-    except NotFound:
-        return not_found(request)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("merchants:staff")
+    invitation = services.staff_invitation_revoke(user=request.user,
+                                                  invitation_id=invitation_id)
     messages.success(request, _("Invitation revoked."))
     return redirect(f"{reverse('merchants:staff')}?merchant={invitation.merchant_id}")
 
 
 @login_required
 @require_POST
+@domain_errors(redirect_to=_back_to("merchants:staff"))
 def staff_remove(request: HttpRequest, user_id: int) -> HttpResponse:
     merchant_id = _int(request.POST.get("merchant"))
-    try:
-        if merchant_id is None:
-            raise NotFound()
-        services.merchant_staff_remove(user=request.user, merchant_id=merchant_id,
-                                       staff_user_id=user_id)
-    except NotFound:
-        return not_found(request)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Removed from the staff."))
+    if merchant_id is None:
+        raise NotFound()
+    services.merchant_staff_remove(user=request.user, merchant_id=merchant_id,
+                                   staff_user_id=user_id)
+    messages.success(request, _("Removed from the staff."))
     return redirect(f"{reverse('merchants:staff')}?merchant={merchant_id}")
 
 
@@ -177,6 +161,7 @@ def invitations(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors
 def invitation_answer(request: HttpRequest, invitation_id: int, answer: str) -> HttpResponse:
     """Accept or decline; with htmx the invitation's card is replaced by the outcome."""
     try:
@@ -190,7 +175,7 @@ def invitation_answer(request: HttpRequest, invitation_id: int, answer: str) -> 
         else:
             raise NotFound()
     except NotFound:
-        return not_found(request)
+        raise
     except DomainError as exc:
         if request.htmx:  # type: ignore[attr-defined]
             # htmx swaps only 2xx answers; the card itself says what went wrong.

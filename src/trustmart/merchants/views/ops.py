@@ -14,12 +14,12 @@ from django.views.decorators.http import require_POST
 
 from trustmart.core.errors import DomainError, NotFound
 from trustmart.core.forms import form_error
+from trustmart.core.http import domain_errors, not_found
 from trustmart.core.money import format_fen
 
 from .. import selectors, services
 from ..forms import ReasonForm
 from ..models import Merchant
-from ._common import not_found
 
 MERCHANT_ACTIONS = {
     "suspend": services.merchant_suspend,
@@ -29,11 +29,9 @@ MERCHANT_ACTIONS = {
 
 
 @login_required
+@domain_errors
 def ops_application_queue(request: HttpRequest) -> HttpResponse:
-    try:
-        queue = selectors.application_pending_queue(user=request.user)
-    except NotFound:
-        return not_found(request)
+    queue = selectors.application_pending_queue(user=request.user)
     return render(request, "merchants/ops_queue.html", {"applications": queue})
 
 
@@ -50,15 +48,14 @@ def _detail(request: HttpRequest, application_id: int, *, reject_form: ReasonFor
 
 
 @login_required
+@domain_errors
 def ops_application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
-    try:
-        return _detail(request, application_id)
-    except NotFound:
-        return not_found(request)
+    return _detail(request, application_id)
 
 
 @login_required
 @require_POST
+@domain_errors
 def ops_application_decide(request: HttpRequest, application_id: int,
                            decision: str) -> HttpResponse:
     if decision not in ("approve", "reject"):
@@ -77,7 +74,7 @@ def ops_application_decide(request: HttpRequest, application_id: int,
                                         reason=reason)
             messages.success(request, _("Application rejected."))
     except NotFound:
-        return not_found(request)
+        raise
     except DomainError as exc:
         if not exc.fields:  # already decided, own application: say so on the detail page
             messages.error(request, str(exc.message))
@@ -85,10 +82,7 @@ def ops_application_decide(request: HttpRequest, application_id: int,
         form.is_valid()
         form_error(form, exc)
         forms = {"approve_form": form} if decision == "approve" else {"reject_form": form}
-        try:
-            return _detail(request, application_id, status=exc.status, **forms)
-        except NotFound:
-            return not_found(request)
+        return _detail(request, application_id, status=exc.status, **forms)
     return redirect("merchants:ops_applications")
 
 
@@ -99,12 +93,10 @@ def _row_context(merchant: Merchant, error: str = "") -> dict[str, object]:
 
 
 @login_required
+@domain_errors
 def ops_merchant_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or None
-    try:
-        merchants = selectors.merchants_for_operator(user=request.user, status=status)
-    except NotFound:
-        return not_found(request)
+    merchants = selectors.merchants_for_operator(user=request.user, status=status)
     return render(request, "merchants/ops_merchants.html", {
         "rows": [_row_context(m) for m in merchants[:200]],
         "status": status, "statuses": Merchant.Status.choices,
@@ -113,6 +105,7 @@ def ops_merchant_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors
 def ops_merchant_action(request: HttpRequest, merchant_id: int, action: str) -> HttpResponse:
     """Suspend, reinstate or close; with htmx the merchant's row is replaced in place."""
     service = MERCHANT_ACTIONS.get(action)
@@ -123,7 +116,7 @@ def ops_merchant_action(request: HttpRequest, merchant_id: int, action: str) -> 
         merchant = service(operator=request.user, merchant_id=merchant_id,
                            reason=request.POST.get("reason", ""))
     except NotFound:
-        return not_found(request)
+        raise
     except DomainError as exc:
         error = str(exc.message)
         merchant = selectors.merchant_for_operator(user=request.user, merchant_id=merchant_id)

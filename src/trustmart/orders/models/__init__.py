@@ -2,7 +2,15 @@
 (checkouts, orders, lines, timelines)."""
 
 from .cart import Address, CartLine, ShippingRule
-from .order import ORDER_STATES, TRANSITIONS, Checkout, Order, OrderEvent, OrderLine
+from .order import (
+           CHECKOUT_STATES,
+           ORDER_STATES,
+           TRANSITIONS,
+           Checkout,
+           Order,
+           OrderEvent,
+           OrderLine,
+)
 
-__all__ = ["ORDER_STATES", "TRANSITIONS", "Address", "CartLine", "Checkout", "Order", "OrderEvent",
-           "OrderLine", "ShippingRule"]
+__all__ = ["CHECKOUT_STATES", "ORDER_STATES", "TRANSITIONS", "Address", "CartLine", "Checkout",
+           "Order", "OrderEvent", "OrderLine", "ShippingRule"]

@@ -215,3 +215,8 @@ TRANSITIONS: dict[str, set[str]] = {
 # The machine every order status move goes through (``orders.services.order_transition``).
 ORDER_STATES = StateMachine(Order, transitions=TRANSITIONS,
                             timeline=Timeline(OrderEvent, subject="order"))
+
+# A checkout is paid once, or closed unpaid (expired or cancelled).
+CHECKOUT_STATES = StateMachine(Checkout, transitions={
+    Checkout.Status.AWAITING_PAYMENT: {Checkout.Status.PAID, Checkout.Status.EXPIRED,
+                                       Checkout.Status.CANCELLED}})

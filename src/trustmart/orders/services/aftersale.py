@@ -28,6 +28,7 @@ from trustmart.ledger.models import Hold, Journal, Purpose
 from trustmart.ledger.services import Leg, hold_post, platform_account_ids, post
 
 from ..events import ORDER_REFUNDED, OrderRefunded, RefundedLine
+from ..lock_objects import order_lines_lock, order_lock
 from ..models import Order, OrderLine
 from .transitions import order_stock_return, order_transition
 
@@ -36,7 +37,7 @@ REFUND_KIND = "order_refund"
 
 
 def _locked(order_no: str) -> Order:
-    order = Order.objects.select_for_update().filter(order_no=order_no).first()
+    order = order_lock(order_no=order_no)
     if order is None:
         raise NotFound(_("This order does not exist."), code="order_not_found")
     return order
@@ -65,16 +66,7 @@ def _escrow_posted(order: Order) -> None:
 
 
 @transaction.atomic
-def order_refund(*, order_no: str, amount_fen: int, lines: dict[int, int], reason: str,
-                 reference: str, actor: User | None = None) -> Order:
-    """Return ``amount_fen`` of a paid, shipped or received order to the buyer from escrow.
-
-    ``lines`` says how much of each line is refunded (the rest of ``amount_fen`` is shipping).
-    The same ``reference`` again changes nothing and returns the order.
-    """
-    order = _locked(order_no)
-    if Journal.objects.filter(reference=reference).exists():
-        return order  # this refund was already made
+def _check_refund_amount(order: Order, amount_fen: int) -> None:
     if order.status not in REFUNDABLE:
         raise Conflict(_("This order cannot be refunded now."), code="order_not_refundable")
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
@@ -82,7 +74,12 @@ def order_refund(*, order_no: str, amount_fen: int, lines: dict[int, int], reaso
     if amount_fen > order.total_fen - order.refunded_fen:
         raise invalid("amount_fen", _("The refund is larger than what is left of the order."),
                       code="refund_exceeds_order")
-    by_id = {line.pk: line for line in order.lines.select_for_update().order_by("pk")}
+
+
+def _refund_lines(order: Order, lines: dict[int, int], *,
+                  amount_fen: int) -> list[RefundedLine]:
+    """Take each line's part of the refund (locked, in primary-key order); what it touched."""
+    by_id = order_lines_lock(order)
     if any(line_id not in by_id for line_id in lines):
         raise invalid("lines", _("This line is not part of the order."))
     if sum(lines.values()) > amount_fen or any(v < 0 for v in lines.values()):
@@ -100,6 +97,21 @@ def order_refund(*, order_no: str, amount_fen: int, lines: dict[int, int], reaso
         line.commission_fen = _scaled_commission(line, before=before, after=line.refunded_fen)
         line.save(update_fields=["refunded_fen", "commission_fen"])
         touched.append(refund_line_payload(line, refunded_now=line_fen))
+    return touched
+
+
+def order_refund(*, order_no: str, amount_fen: int, lines: dict[int, int], reason: str,
+                 reference: str, actor: User | None = None) -> Order:
+    """Return ``amount_fen`` of a paid, shipped or received order to the buyer from escrow.
+
+    ``lines`` says how much of each line is refunded (the rest of ``amount_fen`` is shipping).
+    The same ``reference`` again changes nothing and returns the order.
+    """
+    order = _locked(order_no)
+    if Journal.objects.filter(reference=reference).exists():
+        return order  # this refund was already made
+    _check_refund_amount(order, amount_fen)
+    touched = _refund_lines(order, lines, amount_fen=amount_fen)
 
     _escrow_posted(order)
     accounts = platform_account_ids(

@@ -48,7 +48,8 @@ from ..events import (
     OrderRefunded,
     PaidLine,
 )
-from ..models import Address, CartLine, Checkout, Order, OrderLine
+from ..lock_objects import checkout_lock
+from ..models import CHECKOUT_STATES, Address, CartLine, Checkout, Order, OrderLine
 from ..selectors import address_get
 from ..shipping import shipping_fee_fen
 from .aftersale import refund_line_payload
@@ -237,6 +238,7 @@ def checkout_paid(*, checkout_no: str, amount_fen: int, payment_ref: str) -> boo
     now = timezone.now()
     # No savepoint: an error in here must roll the caller's whole transaction back.
     with transaction.atomic(savepoint=False):
+        # CHECKOUT_STATES' awaiting_payment → paid, with the amount and deadline in the guard.
         won = Checkout.objects.filter(
             checkout_no=checkout_no, status=Checkout.Status.AWAITING_PAYMENT,
             total_fen=amount_fen, expires_at__gt=now,
@@ -252,7 +254,7 @@ def _checkout_not_won(checkout_no: str, *, amount_fen: int, payment_ref: str,
                       now: datetime) -> bool:
     """Why the guarded update matched nothing: unknown, wrong amount, already paid (by this
     payment: True), closed, or past its deadline (closed now; the caller refunds)."""
-    checkout = Checkout.objects.select_for_update().filter(checkout_no=checkout_no).first()
+    checkout = checkout_lock(checkout_no)
     if checkout is None:
         raise NotFound(_("This checkout does not exist."), code="checkout_not_found")
     if amount_fen != checkout.total_fen:
@@ -303,11 +305,11 @@ def _orders_paid(checkout_no: str, *, now: datetime) -> None:
 def _checkout_close(checkout_no: str, *, status: str, kind: str, actor: User | None = None,
                     note: str = "") -> bool:
     """Close an unpaid checkout (expired or cancelled): its orders cancelled, stock back."""
-    checkout = Checkout.objects.select_for_update().filter(checkout_no=checkout_no).first()
+    checkout = checkout_lock(checkout_no)
     if checkout is None or checkout.status != Checkout.Status.AWAITING_PAYMENT:
         return False
-    checkout.status = status
-    checkout.save(update_fields=["status"])
+    if not CHECKOUT_STATES.move(checkout, status):  # locked above: it cannot lose
+        return False
     now = timezone.now()
     for order in checkout.orders.order_by("pk"):
         if order_transition(order, Order.Status.CANCELLED, kind=kind, actor=actor, note=note,

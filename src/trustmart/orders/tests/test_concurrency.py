@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from trustmart.accounts.models import User
 from trustmart.catalog.models import Sku
 from trustmart.core.errors import Conflict
+from trustmart.core.testing import run_all
 from trustmart.ledger.selectors import ledger_check
 from trustmart.orders import services
 from trustmart.orders.models import Checkout, Order
@@ -19,28 +18,6 @@ from trustmart.orders.models import Checkout, Order
 from .test_services import add_address
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_all(calls: list[Callable[[], object]]) -> list[object]:
-    """Start every call at once (behind a barrier); return results or raised exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = calls[i]()
-        except Exception as exc:  # collected for the assertions
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_fifty_buyers_race_for_ten_units(make_user: Callable[..., User], sku: Sku) -> None:
@@ -74,7 +51,7 @@ def test_same_request_key_raced_creates_one_checkout(make_user: Callable[..., Us
         lambda: services.checkout_create(buyer=buyer, address_id=address.pk, request_key="r")
         for _ in range(5)])
     assert all(isinstance(r, Checkout) for r in results), results
-    assert len({r.pk for r in results}) == 1  # type: ignore[attr-defined]
+    assert len({r.pk for r in results}) == 1
     sku.refresh_from_db()
     assert sku.stock == 8
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from trustmart.catalog.services import merchant_pages_changed
 
 from ..levels import level_for
+from ..lock_objects import credit_record_lock
 from ..models import CreditFact, CreditRecord, Rating, Review, SubjectType
 
 WINDOW = timedelta(days=183)  # six months
@@ -33,8 +34,7 @@ def window_start(now: datetime | None = None) -> datetime:
 
 def _record(subject_type: str, subject_id: int) -> CreditRecord:
     """The subject's record, created if missing, locked for this transaction."""
-    record = (CreditRecord.objects.select_for_update()
-              .filter(subject_type=subject_type, subject_id=subject_id).first())
+    record = credit_record_lock(subject_type, subject_id)
     if record is not None:
         return record
     try:
@@ -42,8 +42,9 @@ def _record(subject_type: str, subject_id: int) -> CreditRecord:
             CreditRecord.objects.create(subject_type=subject_type, subject_id=subject_id)
     except IntegrityError:
         pass  # created by a racing transaction
-    return CreditRecord.objects.select_for_update().get(subject_type=subject_type,
-                                                        subject_id=subject_id)
+    record = credit_record_lock(subject_type, subject_id)
+    assert record is not None  # it exists now, made by us or by the racing transaction
+    return record
 
 
 def _points(record: CreditRecord) -> int:

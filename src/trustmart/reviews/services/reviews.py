@@ -27,6 +27,7 @@ from trustmart.core.images import square_jpeg
 from trustmart.merchants.selectors import merchant_for_staff
 from trustmart.orders.models import Order, OrderLine
 
+from ..lock_objects import review_due_lock
 from ..models import Rating, Review, ReviewDue, ReviewImage, ReviewReport
 from .credit import credit_reviews_refresh_for
 
@@ -213,7 +214,7 @@ def review_dues_create(*, order_no: str, received_at: str | None = None) -> int:
 @transaction.atomic
 def review_default_record(*, line_id: int) -> Review | None:
     """Record 默认好评 for a due line, or drop the due row if the line cannot be reviewed."""
-    due = ReviewDue.objects.select_for_update().filter(line_id=line_id).first()
+    due = review_due_lock(line_id)
     if due is None:
         return None
     line = _line_get(line_id)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connection
 
 from trustmart.accounts.models import User
 from trustmart.catalog.models import Sku
 from trustmart.core.errors import Conflict
+from trustmart.core.testing import race
 from trustmart.merchants.models import Merchant
 from trustmart.orders.models import Order
 from trustmart.reviews import services
@@ -22,27 +20,6 @@ from .factories import received_order
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def race(times: int, work: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(times)
-    results: list[Any] = []
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait()
-            results.append(work(n))
-        except Exception as exc:  # collected and asserted on by the caller
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def write(buyer: User, order: Order) -> Review:
     return services.review_create(buyer=buyer, line_id=order.lines.get().pk,
                                   rating=Rating.POSITIVE, description_stars=5,
@@ -50,7 +27,7 @@ def write(buyer: User, order: Order) -> Review:
 
 
 def test_two_submits_make_one_review(buyer: User, order: Order, merchant: Merchant) -> None:
-    results = race(4, lambda _n: write(buyer, order))
+    results = race(lambda _n: write(buyer, order), 4)
     assert Review.objects.count() == 1
     assert sum(isinstance(r, Review) for r in results) == 1
     assert all(isinstance(r, Conflict) for r in results if not isinstance(r, Review))
@@ -60,8 +37,8 @@ def test_two_submits_make_one_review(buyer: User, order: Order, merchant: Mercha
 
 def test_two_replies_one_wins(buyer: User, order: Order, seller: User) -> None:
     review = write(buyer, order)
-    results = race(3, lambda n: services.review_reply(user=seller, review_id=review.pk,
-                                                      text=f"谢谢{n}"))
+    results = race(lambda n: services.review_reply(user=seller, review_id=review.pk,
+                                                   text=f"谢谢{n}"), 3)
     assert sum(isinstance(r, Review) for r in results) == 1
     assert sum(isinstance(r, Conflict) for r in results) == 2
 
@@ -69,7 +46,7 @@ def test_two_replies_one_wins(buyer: User, order: Order, seller: User) -> None:
 def test_reviews_of_one_merchant_at_once_all_count(sku: Sku, merchant: Merchant,
                                                    make_user: Callable[..., User]) -> None:
     orders = [(b, received_order(b, sku)) for b in (make_user(f"买家{n}") for n in range(4))]
-    results = race(4, lambda n: write(*orders[n]))
+    results = race(lambda n: write(*orders[n]), 4)
     assert all(isinstance(r, Review) for r in results)
     record = CreditRecord.objects.get(subject_type=SubjectType.MERCHANT, subject_id=merchant.pk)
     assert record.good_total == 4 and record.points == 4

@@ -11,8 +11,8 @@ import pytest
 from trustmart.accounts.models import Role, User
 from trustmart.catalog.models import Category
 from trustmart.catalog.tests.factories import make_live_product
+from trustmart.logistics import demo as orders_demo
 from trustmart.merchants.models import Merchant
-from trustmart.orders import demo as orders_demo
 from trustmart.reviews import demo
 from trustmart.reviews.models import CreditRecord, Rating, Review, SubjectType
 from trustmart.stores import services as store_services

@@ -1,5 +1,5 @@
 """REST endpoints for checkouts and orders (buyer, merchant staff, operator). Thin: parse,
-call, return. Registered on the orders router of ``api.py`` (so under /api/orders)."""
+call, return. Mounted by ``orders.api`` after the cart's routes (so under /api/orders)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,18 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import Schema
+from ninja import Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from trustmart.accounts.auth import app_or_user
+from trustmart.accounts.auth import app_or_user, token_or_session
 from trustmart.core.errors import InvalidInput
 from trustmart.core.idempotency import HEADER, MAX_KEY_LENGTH
 
-from . import selectors, services
-from .api import router
-from .models import Checkout, Order
+from .. import selectors, services
+from ..models import Checkout, Order
+
+router = Router(tags=["orders"], auth=token_or_session)
 
 
 class CheckoutIn(Schema):

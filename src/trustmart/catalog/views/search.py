@@ -17,9 +17,9 @@ from django.views.decorators.vary import vary_on_headers
 from trustmart.core.errors import DomainError
 from trustmart.core.forms import YuanField
 
-from .search import Match, Sort, product_search
-from .search.cards import product_card
-from .search.query import QUERY_MAX_CHARS, category_choices, products_popular
+from ..search import Match, Sort, product_search
+from ..search.cards import product_card
+from ..search.query import QUERY_MAX_CHARS, category_choices, products_popular
 
 PAGE_SIZE = 20
 MAX_PAGE = 50  # nobody scrolls past a thousand results; deep pages would only cost

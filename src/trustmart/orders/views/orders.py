@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from trustmart.core.errors import DomainError, NotFound
+from trustmart.core.http import domain_errors
 from trustmart.core.money import format_fen
 from trustmart.merchants.selectors import merchants_of_user
 
-from . import selectors, services
-from .models import Order
+from .. import selectors, services
+from ..models import Order
 
 PAGE_SIZE = 20
 EVENT_LABELS = {
@@ -34,10 +35,6 @@ def _detail(request: HttpRequest, order: Order, **extra: object) -> HttpResponse
     timeline = [(e, EVENT_LABELS.get(e.kind, e.kind)) for e in selectors.order_timeline(order)]
     return render(request, "orders/order_detail.html",
                   {"order": order, "timeline": timeline, **extra})
-
-
-def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/not_found.html", status=404)
 
 
 def _int(value: str | None) -> int | None:
@@ -91,11 +88,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@domain_errors
 def order_detail(request: HttpRequest, order_no: str) -> HttpResponse:
-    try:
-        order = selectors.order_for_buyer(user=request.user, order_no=order_no)
-    except NotFound:
-        return _not_found(request)
+    order = selectors.order_for_buyer(user=request.user, order_no=order_no)
     return _detail(request, order, viewer="buyer",
                    can_pay=order.status == Order.Status.AWAITING_PAYMENT,
                    can_cancel=order.status in (Order.Status.AWAITING_PAYMENT, Order.Status.PAID),
@@ -104,27 +99,24 @@ def order_detail(request: HttpRequest, order_no: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors(redirect_to="orders:order_detail", url_kwargs=("order_no",))
 def order_action(request: HttpRequest, order_no: str, action: str) -> HttpResponse:
     """``cancel`` or ``confirm`` (receipt), from the order page's buttons."""
-    try:
-        if action == "cancel":
-            services.order_cancel(user=request.user, order_no=order_no,
-                                  reason=request.POST.get("reason", ""))
-            messages.success(request, _("Order cancelled."))
-        elif action == "confirm":
-            services.order_confirm_receipt(order_no=order_no, user=request.user)
-            messages.success(request, _("Receipt confirmed."))
-        else:
-            return _not_found(request)
-    except NotFound:
-        return _not_found(request)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
+    if action == "cancel":
+        services.order_cancel(user=request.user, order_no=order_no,
+                              reason=request.POST.get("reason", ""))
+        messages.success(request, _("Order cancelled."))
+    elif action == "confirm":
+        services.order_confirm_receipt(order_no=order_no, user=request.user)
+        messages.success(request, _("Receipt confirmed."))
+    else:
+        raise NotFound()
     return redirect("orders:order_detail", order_no=order_no)
 
 
 # --- merchant console ---------------------------------------------------------------------------
 @login_required
+@domain_errors
 def merchant_order_list(request: HttpRequest) -> HttpResponse:
     """For the merchant of the signed-in staff member (``?merchant=`` picks one of several)."""
     merchant_ids = list(merchants_of_user(user=request.user).values_list("pk", flat=True))
@@ -132,11 +124,8 @@ def merchant_order_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("tab", "to_ship")
     if tab not in selectors.MERCHANT_TABS:
         tab = "to_ship"
-    try:
-        orders = selectors.orders_of_merchant(user=request.user, merchant_id=merchant_id,
-                                              tab=tab)
-    except NotFound:
-        return _not_found(request)
+    orders = selectors.orders_of_merchant(user=request.user, merchant_id=merchant_id,
+                                          tab=tab)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "orders/merchant_order_list.html", {
         "page": page, "tab": tab, "tabs": selectors.MERCHANT_TAB_LABELS.items(),
@@ -144,31 +133,25 @@ def merchant_order_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@domain_errors
 def merchant_order_detail(request: HttpRequest, order_no: str) -> HttpResponse:
-    try:
-        order = selectors.order_for_merchant_staff(user=request.user, order_no=order_no)
-    except NotFound:
-        return _not_found(request)
+    order = selectors.order_for_merchant_staff(user=request.user, order_no=order_no)
     return _detail(request, order, viewer="merchant",
                    can_ship=order.status == Order.Status.PAID)
 
 
 # --- operators ----------------------------------------------------------------------------------
 @login_required
+@domain_errors
 def ops_order_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
-    try:
-        orders = selectors.orders_for_operator(user=request.user, query=query)
-    except NotFound:
-        return _not_found(request)
+    orders = selectors.orders_for_operator(user=request.user, query=query)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "orders/ops_order_list.html", {"page": page, "q": query})
 
 
 @login_required
+@domain_errors
 def ops_order_detail(request: HttpRequest, order_no: str) -> HttpResponse:
-    try:
-        order = selectors.order_for_operator(user=request.user, order_no=order_no)
-    except NotFound:
-        return _not_found(request)
+    order = selectors.order_for_operator(user=request.user, order_no=order_no)
     return _detail(request, order, viewer="ops")

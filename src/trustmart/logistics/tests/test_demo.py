@@ -14,9 +14,9 @@ from trustmart.accounts.models import Role, User
 from trustmart.catalog.models import Category
 from trustmart.catalog.tests.factories import make_live_product
 from trustmart.ledger.selectors import ledger_check
+from trustmart.logistics import demo
 from trustmart.logistics.models import Shipment
 from trustmart.merchants.models import Merchant
-from trustmart.orders import demo
 from trustmart.orders.models import Address, Order, OrderLine
 from trustmart.orders.settlement import merchant_payable_fen
 from trustmart.payments.models import Payment, Refund
@@ -24,6 +24,11 @@ from trustmart.stores import services as store_services
 from trustmart.stores.models import Store
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def other_merchant(other_seller: User) -> Merchant:
+    return Merchant.objects.get(staff__user=other_seller)
 
 
 @pytest.fixture

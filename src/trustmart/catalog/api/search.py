@@ -9,9 +9,9 @@ from ninja.pagination import PaginationBase, paginate
 
 from trustmart.core.money import format_fen
 
-from .models import Product
-from .search import SearchResult, product_search
-from .search.cards import is_genuine, main_image_url
+from ..models import Product
+from ..search import SearchResult, product_search
+from ..search.cards import is_genuine, main_image_url
 
 router = Router(tags=["search"])
 MAX_OFFSET = 1000  # nobody reads past a thousand results; deep offsets would only cost

@@ -13,16 +13,13 @@ from django.views.decorators.http import require_POST
 
 from trustmart.core.errors import DomainError, NotFound
 from trustmart.core.forms import form_error
+from trustmart.core.http import domain_errors
 from trustmart.core.money import format_fen
 from trustmart.merchants.selectors import merchants_of_user
 from trustmart.sharing.selectors import session_share
 
-from . import selectors, services
-from .forms import AddressForm, CartAddForm, ShippingRuleForm
-
-
-def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/not_found.html", status=404)
+from .. import selectors, services
+from ..forms import AddressForm, CartAddForm, ShippingRuleForm
 
 
 # --- addresses -----------------------------------------------------------------------------------
@@ -32,12 +29,10 @@ def address_list(request: HttpRequest) -> HttpResponse:
                   {"addresses": selectors.addresses_of_user(user=request.user)})
 
 
+@domain_errors
 def _address_form_page(request: HttpRequest, address_id: int | None) -> HttpResponse:
-    try:
-        address = (selectors.address_get(user=request.user, address_id=address_id)
-                   if address_id is not None else None)
-    except NotFound:
-        return _not_found(request)
+    address = (selectors.address_get(user=request.user, address_id=address_id)
+               if address_id is not None else None)
     if request.method == "POST":
         form = AddressForm(request.POST)
         if form.is_valid():
@@ -71,37 +66,31 @@ def address_edit(request: HttpRequest, address_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors
 def address_delete(request: HttpRequest, address_id: int) -> HttpResponse:
-    try:
-        services.address_delete(user=request.user, address_id=address_id)
-    except NotFound:
-        return _not_found(request)
+    services.address_delete(user=request.user, address_id=address_id)
     messages.success(request, _("Address deleted."))
     return redirect("orders:addresses")
 
 
 @login_required
 @require_POST
+@domain_errors
 def address_default(request: HttpRequest, address_id: int) -> HttpResponse:
-    try:
-        services.address_set_default(user=request.user, address_id=address_id)
-    except NotFound:
-        return _not_found(request)
+    services.address_set_default(user=request.user, address_id=address_id)
     return redirect("orders:addresses")
 
 
 # --- the merchant's shipping rule --------------------------------------------------------------
 @login_required
+@domain_errors
 def shipping_rule_edit(request: HttpRequest) -> HttpResponse:
     """For the merchant of the signed-in staff member (``?merchant=`` picks one of several)."""
     merchant_ids = list(merchants_of_user(user=request.user).values_list("pk", flat=True))
     wanted = request.GET.get("merchant", "")
     merchant_id = int(wanted) if wanted.isdigit() else (merchant_ids[0] if merchant_ids else 0)
-    try:
-        merchant, rule = selectors.shipping_rule_for_staff(user=request.user,
-                                                           merchant_id=merchant_id)
-    except NotFound:
-        return _not_found(request)
+    merchant, rule = selectors.shipping_rule_for_staff(user=request.user,
+                                                       merchant_id=merchant_id)
     if request.method == "POST":
         form = ShippingRuleForm(request.POST)
         if form.is_valid():
@@ -175,6 +164,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors
 def cart_line(request: HttpRequest, line_id: int) -> HttpResponse:
     """One form for a line's stepper, checkbox and remove button (``action``)."""
     action = request.POST.get("action", "")
@@ -192,7 +182,7 @@ def cart_line(request: HttpRequest, line_id: int) -> HttpResponse:
             services.cart_line_update(user=request.user, line_id=line_id,
                                       selected=action == "select")
     except NotFound:
-        return _not_found(request)
+        raise
     except DomainError as exc:
         error = str(exc.message)
     if request.htmx:  # type: ignore[attr-defined]

@@ -9,9 +9,9 @@ from ninja.responses import Status
 from trustmart.accounts.auth import token_or_session
 from trustmart.core.money import format_fen
 
-from . import selectors, services
-from .models import Address, ShippingRule
-from .selectors import CartView
+from .. import selectors, services
+from ..models import Address, ShippingRule
+from ..selectors import CartView
 
 router = Router(tags=["orders"], auth=token_or_session)
 
@@ -205,8 +205,3 @@ def cart_line_update(request: HttpRequest, line_id: int, payload: CartLinePatch)
 def cart_line_remove(request: HttpRequest, line_id: int) -> Status:
     services.cart_line_remove(user=request.user, line_id=line_id)
     return Status(204, None)
-
-
-# Checkouts and orders live in their own module and register on this router; imported last so
-# "/cart" and "/addresses" are matched before "/{order_no}".
-from . import api_orders  # noqa: E402, F401

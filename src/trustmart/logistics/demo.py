@@ -1,5 +1,8 @@
 """Demo data: about forty orders in every state, made through the real services.
 
+It lives in logistics, the lowest app that sees the whole trade (orders below it, payments
+beside it), so orders never imports the apps above it.
+
 Each order is what a buyer on the site would leave behind: a cart line attributed to a
 reseller's store, a checkout, a sandbox payment completed by its signed notification (so the
 escrow hold, callback log and payment rows are real), a shipment with tracking events, a
@@ -19,15 +22,15 @@ from django.utils import timezone
 from trustmart.accounts.models import User
 from trustmart.catalog.models import Sku
 from trustmart.core.errors import DomainError
-from trustmart.logistics import services as logistics_services
-from trustmart.logistics.models import TrackingEvent
+from trustmart.orders import services
+from trustmart.orders.models import Address, Order
+from trustmart.orders.settlement import orders_settle_due
 from trustmart.payments import services as payment_services
 from trustmart.payments.providers import Outcome
 from trustmart.stores.models import Store, StoreItem
 
-from . import services
-from .models import Address, Order
-from .settlement import orders_settle_due
+from . import services as logistics_services
+from .models import TrackingEvent
 
 # The state each demo order ends in, and how many of each (40 in all).
 PLAN: tuple[tuple[str, int], ...] = (
