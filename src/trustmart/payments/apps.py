@@ -8,5 +8,5 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        # Registers the deployment check, and subscribes to order.refunded.
-        from . import checks, handlers  # noqa: F401
+        # Registers the deployment check, the timed sweeps, and subscribes to order.refunded.
+        from . import checks, handlers, jobs  # noqa: F401

@@ -152,3 +152,22 @@ def refund_callback(request: HttpRequest, provider: str) -> HttpResponse:
         return HttpResponse(outcome.http_body, status=outcome.http_status,
                             content_type="text/plain; charset=utf-8")
     return JsonResponse(outcome.http_body, status=outcome.http_status)
+
+
+@login_required
+@require_POST
+def sandbox_bridge(request: HttpRequest, payment_no: str) -> HttpResponse:
+    """What the sandbox WeixinJSBridge stand-in posts when the payer confirms (or cancels) in
+    its pay sheet: the bridge parameters must be the ones the sandbox signed, like WeChat's
+    check of paySign. Answers like the real bridge: ``get_brand_wcpay_request:ok``."""
+    try:
+        result = services.sandbox_bridge_complete(
+            user=request.user,  # type: ignore[arg-type]
+            payment_no=payment_no, params=request.POST.dict(),
+            outcome=request.POST.get("outcome", ""))
+    except NotFound:
+        return JsonResponse({"err_msg": "get_brand_wcpay_request:fail"}, status=404)
+    except DomainError as exc:
+        return JsonResponse({"err_msg": "get_brand_wcpay_request:fail", "code": exc.code},
+                            status=exc.status)
+    return JsonResponse({"err_msg": result})

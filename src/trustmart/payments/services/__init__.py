@@ -11,9 +11,18 @@ WeChat Pay platform certificates kept fresh.
 from .callbacks import CallbackResult, callback_handle
 from .certificates import wechatpay_certificates_refresh
 from .checkout import checkout_payment_create, checkout_payment_succeeded, order_refund_issue
-from .payments import deposit_payment_create, payment_create, payment_start, sandbox_complete
+from .payments import (
+    WechatOpenidRequired,
+    deposit_payment_create,
+    payment_channel,
+    payment_create,
+    payment_start,
+    sandbox_bridge_complete,
+    sandbox_complete,
+)
 from .purposes import PurposeHandler, handler_for, ledger_reference, purpose_handler
 from .refund_callbacks import refund_callback_handle
+from .sweep import payment_close_unpaid, payment_sweep_one, payments_sweep
 from .refunds import (
     refund_issue,
     refund_poll,
@@ -27,6 +36,7 @@ from .refunds import (
 __all__ = [
     "CallbackResult",
     "PurposeHandler",
+    "WechatOpenidRequired",
     "callback_handle",
     "checkout_payment_create",
     "checkout_payment_succeeded",
@@ -34,8 +44,12 @@ __all__ = [
     "handler_for",
     "ledger_reference",
     "order_refund_issue",
+    "payment_channel",
+    "payment_close_unpaid",
     "payment_create",
     "payment_start",
+    "payment_sweep_one",
+    "payments_sweep",
     "purpose_handler",
     "refund_callback_handle",
     "refund_issue",
@@ -45,6 +59,7 @@ __all__ = [
     "refund_retry",
     "refunds_issue_pending",
     "refunds_poll_processing",
+    "sandbox_bridge_complete",
     "sandbox_complete",
     "wechatpay_certificates_refresh",
 ]

@@ -1,0 +1,14 @@
+"""The payments app's timed sweeps (registered when the app is ready). Refund retries and
+polls and the certificate refresh are registered next to their services."""
+
+from __future__ import annotations
+
+from trustmart.core.jobs import job
+
+from . import services
+
+
+@job("payments.sweep_open", every_seconds=120)
+def sweep_open() -> object:
+    """Open payments queried after three minutes, applied, and closed past their deadline."""
+    return services.payments_sweep()
