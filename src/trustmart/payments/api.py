@@ -17,12 +17,33 @@ from ninja.responses import Status
 from pydantic import StrictInt
 
 from trustmart.accounts.auth import token_or_session
+from trustmart.core.errors import invalid
 from trustmart.core.idempotency import idempotent
 from trustmart.core.ratelimit import client_ip
 
 from . import selectors, services
 from .models import Payment
-from .providers import DEFAULT_PROVIDER, ProviderStart
+from .providers import DEFAULT_PROVIDER, ClientKind, ProviderStart
+from .views import client_kind
+
+# What an API client says it is (``channel``) → where the payer is. Empty: from the
+# User-Agent, as the H5 cashier decides.
+API_CLIENTS = {
+    "wechat_miniprogram": ClientKind.MINIPROGRAM, "miniprogram": ClientKind.MINIPROGRAM,
+    "alipay_app": ClientKind.APP, "app": ClientKind.APP,
+    "wechat_jsapi": ClientKind.WECHAT, "wechat": ClientKind.WECHAT,
+    "h5": ClientKind.MOBILE, "mobile": ClientKind.MOBILE,
+    "native": ClientKind.DESKTOP, "desktop": ClientKind.DESKTOP,
+}
+
+
+def _client(request: HttpRequest, channel: str) -> str:
+    if not channel:
+        return client_kind(request)
+    if channel not in API_CLIENTS:
+        raise invalid("channel", "wechat_miniprogram, alipay_app, wechat_jsapi, h5 or native",
+                      code="payment_channel_not_supported")
+    return API_CLIENTS[channel]
 
 router = Router(tags=["payments"], auth=token_or_session)
 
@@ -38,6 +59,9 @@ class CheckoutPaymentIn(Schema):
     checkout_no: str
     provider: str = DEFAULT_PROVIDER
     return_url: str = ""
+    # wechat_miniprogram (wx.requestPayment), alipay_app (the app SDK's order string),
+    # wechat_jsapi, h5, native; empty: decided from the User-Agent like the H5 cashier.
+    channel: str = ""
 
 
 class PaymentStartOut(Schema):
@@ -45,8 +69,21 @@ class PaymentStartOut(Schema):
     amount_fen: int
     status: str
     provider: str
+    channel: str
+    # redirect (open pay_url), jsapi (WeixinJSBridge), miniprogram (wx.requestPayment with
+    # app_params), app (app_params.order_string to the app SDK), qr (show code_url)
+    action: str
     pay_url: str
+    code_url: str
     app_params: dict[str, str]
+
+
+class MiniprogramSessionIn(Schema):
+    code: str
+
+
+class MiniprogramSessionOut(Schema):
+    appid: str
 
 
 class RefundOut(Schema):
@@ -66,6 +103,8 @@ class PaymentOut(Schema):
     amount_fen: int
     status: str
     provider: str
+    channel: str
+    expires_at: datetime | None
     created_at: datetime
     paid_at: datetime | None
     refunded_fen: int
@@ -83,8 +122,10 @@ class SandboxCompleteIn(Schema):
 def _start_out(request: HttpRequest, payment: Payment, start: ProviderStart) -> PaymentStartOut:
     return PaymentStartOut(
         payment_no=payment.payment_no, amount_fen=payment.amount_fen, status=payment.status,
-        provider=payment.provider,
+        provider=payment.provider, channel=payment.channel, action=str(start.action),
         pay_url=request.build_absolute_uri(start.redirect_url) if start.redirect_url else "",
+        code_url=(request.build_absolute_uri(start.code_url)
+                  if start.code_url.startswith("/") else start.code_url),
         app_params=start.app_params,
     )
 
@@ -94,7 +135,8 @@ def _start_out(request: HttpRequest, payment: Payment, start: ProviderStart) -> 
 @decorate_view(idempotent)
 def deposit_create(request: HttpRequest, payload: DepositIn) -> Status[PaymentStartOut]:
     user = request.auth  # type: ignore[attr-defined]
-    payment = services.deposit_payment_create(user=user, **payload.dict())
+    payment = services.deposit_payment_create(user=user, client=client_kind(request),
+                                              **payload.dict())
     start = services.payment_start(user=user, payment_no=payment.payment_no, payment=payment,
                                    client_ip=client_ip(request))
     return Status(201, _start_out(request, payment, start))
@@ -106,10 +148,22 @@ def deposit_create(request: HttpRequest, payload: DepositIn) -> Status[PaymentSt
 def checkout_payment_create(request: HttpRequest,
                             payload: CheckoutPaymentIn) -> Status[PaymentStartOut]:
     user = request.auth  # type: ignore[attr-defined]
-    payment = services.checkout_payment_create(user=user, **payload.dict())
+    data = payload.dict()
+    client = _client(request, data.pop("channel"))
+    payment = services.checkout_payment_create(user=user, client=client, **data)
     start = services.payment_start(user=user, payment_no=payment.payment_no, payment=payment,
                                    client_ip=client_ip(request))
     return Status(201, _start_out(request, payment, start))
+
+
+@router.post("/wechat/miniprogram/session", response=MiniprogramSessionOut, summary=(
+    "The mini-program logged in (wx.login's code): we learn the payer's openid under the "
+    "mini-program's app id, so its checkouts can be paid with channel wechat_miniprogram"))
+def miniprogram_session(request: HttpRequest,
+                        payload: MiniprogramSessionIn) -> MiniprogramSessionOut:
+    row = services.wechat_miniprogram_session(user=request.auth,  # type: ignore[attr-defined]
+                                              code=payload.code)
+    return MiniprogramSessionOut(appid=row.appid)
 
 
 @router.get("/mine", response=list[PaymentOut], summary="My payments, newest first")

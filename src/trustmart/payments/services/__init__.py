@@ -23,6 +23,7 @@ from .payments import (
 from .purposes import PurposeHandler, handler_for, ledger_reference, purpose_handler
 from .refund_callbacks import refund_callback_handle
 from .sweep import payment_close_unpaid, payment_sweep_one, payments_sweep
+from .wechat import wechat_miniprogram_session, wechat_oauth_complete, wechat_openid_store
 from .refunds import (
     refund_issue,
     refund_poll,
@@ -61,5 +62,8 @@ __all__ = [
     "refunds_poll_processing",
     "sandbox_bridge_complete",
     "sandbox_complete",
+    "wechat_miniprogram_session",
+    "wechat_oauth_complete",
+    "wechat_openid_store",
     "wechatpay_certificates_refresh",
 ]
