@@ -8,7 +8,7 @@ concurrently as well (the journal reference ``debt:settle:<order no>`` under the
 from __future__ import annotations
 
 from trustmart.core.events import Event, subscribe
-from trustmart.orders.settlement import withdrawal_check
+from trustmart.payments.services import withdrawal_check
 
 from . import services
 

@@ -119,7 +119,9 @@ class SandboxCompleteIn(Schema):
     outcome: str
 
 
-def _start_out(request: HttpRequest, payment: Payment, start: ProviderStart) -> PaymentStartOut:
+def payment_start_out(request: HttpRequest, payment: Payment,
+                      start: ProviderStart) -> PaymentStartOut:
+    """How the client continues with a started payment (other apps' pay endpoints too)."""
     return PaymentStartOut(
         payment_no=payment.payment_no, amount_fen=payment.amount_fen, status=payment.status,
         provider=payment.provider, channel=payment.channel, action=str(start.action),
@@ -139,7 +141,7 @@ def deposit_create(request: HttpRequest, payload: DepositIn) -> Status[PaymentSt
                                               **payload.dict())
     start = services.payment_start(user=user, payment_no=payment.payment_no, payment=payment,
                                    client_ip=client_ip(request))
-    return Status(201, _start_out(request, payment, start))
+    return Status(201, payment_start_out(request, payment, start))
 
 
 @router.post("/checkouts", response={201: PaymentStartOut}, summary=(
@@ -153,7 +155,7 @@ def checkout_payment_create(request: HttpRequest,
     payment = services.checkout_payment_create(user=user, client=client, **data)
     start = services.payment_start(user=user, payment_no=payment.payment_no, payment=payment,
                                    client_ip=client_ip(request))
-    return Status(201, _start_out(request, payment, start))
+    return Status(201, payment_start_out(request, payment, start))
 
 
 @router.post("/wechat/miniprogram/session", response=MiniprogramSessionOut, summary=(

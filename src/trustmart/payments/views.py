@@ -93,7 +93,7 @@ def wechat_oauth_start(request: HttpRequest) -> HttpResponse:
         next_url = reverse("payments:mine")
     try:
         url = wechat_oa.oauth_start(
-            session=request.session, user_id=request.user.pk, next_url=next_url,
+            session=request.session, user_id=int(request.user.pk or 0), next_url=next_url,
             redirect_uri=request.build_absolute_uri(reverse("payments:wechat_oauth_callback")))
     except DomainError as exc:
         messages.error(request, str(exc.message))

@@ -15,7 +15,7 @@ from trustmart.merchants.models import Merchant
 from trustmart.merchants.tests.factories import fund_deposit
 from trustmart.orders.models import Order
 
-from .factories import PRICE_FEN, balance, open_case, payout_fen
+from .factories import PRICE_FEN, balance, open_case, wallet_fen
 
 TEN_X = 10 * PRICE_FEN
 
@@ -43,7 +43,7 @@ def test_deposit_covers_the_compensation(buyer: User, seller: User, operator: Us
     assert case.refund_fen == PRICE_FEN and case.compensation_fen == TEN_X
     assert deposit(merchant) == 1_000_000 - TEN_X
     assert balance("platform", None, Purpose.GUARANTEE_FUND) == 0
-    assert payout_fen() == TEN_X
+    assert wallet_fen(buyer) == TEN_X
     journal = Journal.objects.get(reference=f"case:{case.case_no}:compensation")
     assert journal.kind == "case.compensation"
     assert not MerchantDebt.objects.exists()
@@ -76,7 +76,7 @@ def test_fund_advances_what_the_deposit_lacks(buyer: User, seller: User, operato
     assert merchant.status == Merchant.Status.SUSPENDED
     assert merchant.suspension_kind == Merchant.SuspensionKind.DEPOSIT
     assert not merchant.deposit_ok
-    assert payout_fen() == TEN_X
+    assert wallet_fen(buyer) == TEN_X
     assert ledger_check() == []
 
 
