@@ -168,6 +168,95 @@ def miniprogram_session(request: HttpRequest,
     return MiniprogramSessionOut(appid=row.appid)
 
 
+class PayoutAccountOut(Schema):
+    id: int
+    kind: str
+    status: str
+    masked: str
+    created_at: datetime
+
+
+class AlipayAccountIn(Schema):
+    login_id: str
+    login_id_again: str
+    real_name: str
+    confirmed: bool = False
+
+
+class WechatAccountIn(Schema):
+    real_name: str = ""
+
+
+class PayoutOut(Schema):
+    id: int
+    payout_no: str
+    source: str
+    amount_fen: int
+    status: str  # pending, processing, succeeded, failed (the money is back in the balance)
+    account: PayoutAccountOut
+    last_error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class WalletOut(Schema):
+    balance_fen: int
+    payouts: list[PayoutOut]
+
+
+class WalletWithdrawIn(Schema):
+    amount_fen: StrictInt
+    request_id: str
+    account_id: int | None = None
+
+
+@router.get("/payout-accounts", response=list[PayoutAccountOut],
+            summary="My payout accounts (where my withdrawals go)")
+def my_payout_accounts(request: HttpRequest) -> list[Any]:
+    user = request.auth  # type: ignore[attr-defined]
+    return list(selectors.payout_accounts_of(owner_type="user", owner_id=user.pk))
+
+
+@router.post("/payout-accounts/wechat", response={201: PayoutAccountOut}, summary=(
+    "Use my own WeChat 零钱 (the openid WeChat told us; 409 wechat_openid_required before)"))
+def payout_account_wechat(request: HttpRequest,
+                          payload: WechatAccountIn) -> Status[PayoutAccountOut]:
+    account = services.payout_account_wechat_bind(
+        user=request.auth, real_name=payload.real_name)  # type: ignore[attr-defined]
+    return Status(201, account)  # type: ignore[arg-type]
+
+
+@router.post("/payout-accounts/alipay", response={201: PayoutAccountOut}, summary=(
+    "Use an Alipay account: login id twice, the real name, and confirmed=true"))
+def payout_account_alipay(request: HttpRequest,
+                          payload: AlipayAccountIn) -> Status[PayoutAccountOut]:
+    account = services.payout_account_alipay_set(
+        user=request.auth, **payload.dict())  # type: ignore[attr-defined]
+    return Status(201, account)  # type: ignore[arg-type]
+
+
+@router.get("/wallet", response=WalletOut, summary="我的钱包: my balance and withdrawals")
+def my_wallet(request: HttpRequest) -> WalletOut:
+    user = request.auth  # type: ignore[attr-defined]
+    return WalletOut(balance_fen=services.wallet_balance_fen(user_id=user.pk),
+                     payouts=list(services.wallet_payouts(user_id=user.pk)))  # type: ignore[arg-type]
+
+
+@router.post("/wallet/withdrawals", response={201: PayoutOut}, summary=(
+    "Withdraw from my wallet to my payout account; the same request_id withdraws once"))
+def wallet_withdraw(request: HttpRequest, payload: WalletWithdrawIn) -> Status[PayoutOut]:
+    user = request.auth  # type: ignore[attr-defined]
+    payout = services.wallet_withdraw(user=user, **payload.dict())
+    return Status(201, selectors.payout_for_owner(user=user,  # type: ignore[arg-type]
+                                                  payout_id=payout.pk))
+
+
+@router.get("/payouts/{int:payout_id}", response=PayoutOut, summary="One of my payouts")
+def my_payout(request: HttpRequest, payout_id: int) -> Any:
+    return selectors.payout_for_owner(user=request.auth,  # type: ignore[attr-defined]
+                                      payout_id=payout_id)
+
+
 @router.get("/mine", response=list[PaymentOut], summary="My payments, newest first")
 @paginate
 def my_payments(request: HttpRequest) -> list[Payment]:

@@ -485,12 +485,15 @@ class WechatPayProvider(PaymentProvider):
 
     def close(self, payment: Payment) -> None:
         """``POST .../out-trade-no/{no}/close {mchid}`` (204). An order that is already
-        closed, or that never existed, is fine: the query that follows says how it ended."""
+        closed, never existed or was paid meanwhile is refused by WeChat, and that is fine:
+        the query that follows says how it ended."""
         path = ORDER_PATH.format(no=quote(payment.payment_no, safe="")) + "/close"
         try:
             self.call("POST", path, {"mchid": self.mchid})
         except ProviderError as exc:
-            if exc.provider_code not in ("ORDER_CLOSED", "ORDER_NOT_EXIST", "ORDERNOTEXIST"):
+            # A business refusal (already closed, never existed, already paid) is an answer:
+            # the query tells which. No answer (network, 5xx, bad signature) is not.
+            if not 400 <= exc.http_status < 500:
                 raise
 
     # --- the trade bill (对账单) -------------------------------------------------------------
