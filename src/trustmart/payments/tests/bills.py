@@ -19,7 +19,9 @@ WECHAT_HEADER = ("交易时间,公众账号ID,商户号,特约商户号,设备�
                  "交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,"
                  "商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,"
                  "手续费,费率,订单金额,申请退款金额,费率备注")
-WECHAT_SUMMARY = "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
+WECHAT_SUMMARY = ("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,"
+                  "申请退款总金额")
+RULE = "-" * 41
 ALIPAY_HEADER = ("支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,"
                  "操作员,终端号,对方账户,订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,"
                  "支付宝优惠（元）,商家优惠（元）,券核销金额（元）,券名称,商家红包消费金额（元）,"
@@ -77,8 +79,9 @@ def alipay_bill_zip(lines: list[Line], *, bill_date: date, account: str = "20880
                     ) -> bytes:
     day = bill_date.strftime("%Y%m%d")
     detail = ["#支付宝业务明细查询", f"#账号：[{account}]",
-              f"#起始日期：[{bill_date:%Y年%m月%d日} 00:00:00]   终止日期：[{bill_date:%Y年%m月%d日} 23:59:59]",
-              "#-----------------------------------------业务明细列表----------------------------------------",
+              f"#起始日期：[{bill_date:%Y年%m月%d日} 00:00:00]   "
+              f"终止日期：[{bill_date:%Y年%m月%d日} 23:59:59]",
+              f"#{RULE}业务明细列表{RULE}",
               ALIPAY_HEADER]
     paid = refunded = 0
     for line in lines:
@@ -94,9 +97,11 @@ def alipay_bill_zip(lines: list[Line], *, bill_date: date, account: str = "20880
             refunded += line.amount_fen
         else:
             paid += line.amount_fen
-    detail += ["#-----------------------------------------业务明细列表结束------------------------------------",
-               f"#交易合计：{sum(1 for x in lines if not x.refund_no)}笔，商家实收共{yuan(paid)}元",
-               f"#退款合计：{sum(1 for x in lines if x.refund_no)}笔，商家实收退款共{yuan(-refunded)}元",
+    paid_count = sum(1 for x in lines if not x.refund_no)
+    refund_count = len(lines) - paid_count
+    detail += [f"#{RULE}业务明细列表结束{RULE}",
+               f"#交易合计：{paid_count}笔，商家实收共{yuan(paid)}元",
+               f"#退款合计：{refund_count}笔，商家实收退款共{yuan(-refunded)}元",
                f"#导出时间：[{bill_date:%Y年%m月%d日} 09:00:12]"]
     summary = ["#支付宝业务汇总查询", f"#账号：[{account}]",
                "门店编号,门店名称,交易订单总笔数,退款订单总笔数,订单金额（元）,商家实收（元）",
