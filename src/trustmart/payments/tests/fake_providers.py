@@ -20,6 +20,7 @@ import re
 import secrets
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -174,6 +175,8 @@ class FakeWechatPay:
     # Names the receiver really has (openid → name): a wrong name is refused, like WeChat.
     real_names: dict[str, str] = field(default_factory=dict)
     base_url: str = ""
+    # Seconds a transfer takes to answer (a slow provider widens a race).
+    transfer_delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def signed(self, status: int, body: bytes, *, sign: bool = True) -> Answer:
@@ -295,6 +298,8 @@ class FakeWechatPay:
 
     def transfer(self, data: dict[str, Any], headers: dict[str, str]) -> Answer:
         no, amount = data["out_bill_no"], data["transfer_amount"]
+        if self.transfer_delay:
+            time.sleep(self.transfer_delay)
         if "user_name" in data:
             if headers.get("wechatpay-serial", "").lstrip("0") != self.platform_serial.lstrip("0"):
                 return self.error(400, "PARAM_ERROR", "Wechatpay-Serial is required")
