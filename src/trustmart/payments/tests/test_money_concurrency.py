@@ -94,7 +94,7 @@ def test_two_payout_jobs_and_a_retry_make_one_transfer_and_one_ledger_movement(
             return str(services.payouts_sweep())
         return str(services.payout_issue(payout_id=payout.pk).status)
 
-    results, errors = run_threads(work, 6)
+    _results, errors = run_threads(work, 6)
     assert errors == [], errors
     payout.refresh_from_db()
     assert payout.status == Payout.Status.SUCCEEDED
