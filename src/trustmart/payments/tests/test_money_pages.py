@@ -36,7 +36,8 @@ def test_a_store_owner_sets_up_wechat_and_alipay_on_the_page(owner: User, settin
     settings.WECHAT_OA_APPID = ""
     client = client_for(owner)
     page = client.get("/me/payout-account/")
-    assert page.status_code == 200 and 'data-testid="bank-account-form"' not in page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="bank-account-form"' not in page.content.decode()
     # A sandbox site without an official account: the sandbox's openid stands in.
     client.post("/me/payout-account/", {"action": "wechat", "wechat-real_name": ""})
     account = PayoutAccount.objects.get(kind="wechat")
