@@ -155,3 +155,12 @@ def test_the_wallet_api(buyer: User, stranger: User, api_client_for: Any,
     assert api.get("/api/payments/wallet").json()["balance_fen"] == 200_00
     assert Client().get("/api/payments/wallet").status_code == 401
     assert Payout.objects.get().provider == "sandbox"  # no Alipay configured: the sandbox pays
+
+
+@pytest.mark.parametrize("model", ["payout", "payoutaccount", "payoutbatch", "reconciliationrun",
+                                   "reconciliationdifference", "wechatopenid", "sandboxrecord"])
+def test_operators_see_money_out_in_the_admin_read_only(operator: User, stranger: User,
+                                                        model: str) -> None:
+    assert client_for(operator).get(f"/admin/payments/{model}/").status_code == 200
+    assert client_for(operator).get(f"/admin/payments/{model}/add/").status_code == 403
+    assert client_for(stranger).get(f"/admin/payments/{model}/").status_code == 302
