@@ -63,7 +63,7 @@ def _continue(request: HttpRequest, payment: Payment, start: ProviderStart) -> H
             "payment": payment, "bridge": start.app_params,
             "sandbox": payment.provider == SandboxProvider.name,
             "result_url": payment_result_url(payment)})
-    if start.action == StartAction.QR:
+    if start.action == StartAction.QR and not start.redirect_url:
         code_url = (request.build_absolute_uri(start.code_url)
                     if start.code_url.startswith("/") else start.code_url)
         return render(request, "payments/qr.html", {
@@ -203,7 +203,9 @@ def sandbox(request: HttpRequest, payment_no: str) -> HttpResponse:
         return redirect("payments:result", payment_no=payment_no)
     if payment.status != Payment.Status.CREATED:
         return redirect("payments:result", payment_no=payment_no)
-    return render(request, "payments/sandbox.html", {"payment": payment})
+    qr = (_qr_data_uri(request.build_absolute_uri(request.path))
+          if payment.channel == "native" else "")
+    return render(request, "payments/sandbox.html", {"payment": payment, "qr": qr})
 
 
 @login_required

@@ -132,8 +132,9 @@ class SandboxProvider(PaymentProvider):
                 action=(StartAction.JSAPI if payment.channel == Channel.JSAPI
                         else StartAction.MINIPROGRAM))
         if payment.channel == Channel.NATIVE:
+            # Its cashier shows the QR code and can also be used on this device.
             return ProviderStart(provider=self.name, payment_no=payment.payment_no,
-                                 action=StartAction.QR, code_url=cashier)
+                                 action=StartAction.QR, code_url=cashier, redirect_url=cashier)
         if payment.channel == Channel.APP:
             return ProviderStart(provider=self.name, payment_no=payment.payment_no,
                                  action=StartAction.APP,
