@@ -124,10 +124,7 @@ class PayoutAdmin(ReadOnlyAdmin):
     search_fields = ("=reference", "=owner_id", "=provider_bill_id")
     list_select_related = ("account",)
     date_hierarchy = "created_at"
-
-    @admin.display(description=_("amount"), ordering="amount_fen")
-    def amount(self, obj: Payout) -> str:
-        return format_fen(obj.amount_fen)
+    amount = PaymentAdmin.amount
 
 
 @admin.register(PayoutBatch)

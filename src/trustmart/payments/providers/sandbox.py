@@ -116,10 +116,9 @@ class SandboxProvider(PaymentProvider):
 
     def create(self, payment: Payment, *, client_ip: str = "",
                payer: PayerContext | None = None) -> ProviderStart:
-        """Opens the sandbox's order (NOTPAY) and says how to pay it for the channel: our own
-        cashier page (H5), the bridge parameters (JSAPI, mini-program), a QR code of the
-        cashier (Native), or an order string (app); apps complete through the API."""
-        self.trade_open(payment)
+        """Says how to pay for the channel: our own cashier page (H5), the bridge parameters
+        (JSAPI, mini-program), a QR code of the cashier (Native), or an order string (app);
+        apps complete through the API. No database write: the trade opens when used."""
         complete_url = reverse("api:payment_sandbox_complete", args=[payment.payment_no])
         cashier = reverse("payments:sandbox", args=[payment.payment_no])
         if payment.channel in (Channel.JSAPI, Channel.MINIPROGRAM):
@@ -168,22 +167,23 @@ class SandboxProvider(PaymentProvider):
         return hmac.compare_digest(expected, params.get("paySign", ""))
 
     # --- the sandbox's own books ------------------------------------------------------------
-    def trade_open(self, payment: Payment) -> SandboxRecord:
-        record, _created = _records().objects.get_or_create(
+    def trade_open(self, payment: Payment) -> None:
+        """The sandbox's trade of ``payment`` (NOTPAY) if it has none yet: one INSERT that
+        does nothing when it exists. Opened when first needed (the payer chooses, or the order
+        is closed), like a provider whose trade exists once the payer opened its cashier."""
+        _records().objects.bulk_create([_records()(
             kind="trade", number=payment.payment_no,
-            defaults={"provider_id": sandbox_txn_id(payment.payment_no),
-                      "amount_fen": payment.amount_fen, "state": "NOTPAY"})
-        return record
+            provider_id=sandbox_txn_id(payment.payment_no), amount_fen=payment.amount_fen,
+            state="NOTPAY")], ignore_conflicts=True)
 
     def trade_choose(self, payment: Payment, outcome: Outcome | str) -> str:
         """The payer's choice booked by the sandbox (once: an open trade only). Returns the
         trade's state afterwards."""
-        record = self.trade_open(payment)
+        self.trade_open(payment)
         state = CHOICE_STATES[Outcome(outcome)]
-        _records().objects.filter(pk=record.pk, state="NOTPAY").update(
-            state=state, finished_at=timezone.now())
-        record.refresh_from_db()
-        return str(record.state)
+        rows = _records().objects.filter(kind="trade", number=payment.payment_no)
+        rows.filter(state="NOTPAY").update(state=state, finished_at=timezone.now())
+        return str(rows.values_list("state", flat=True).get())
 
     def query(self, payment: Payment) -> TradeQuery:
         record = _records().objects.filter(kind="trade", number=payment.payment_no).first()
@@ -198,6 +198,7 @@ class SandboxProvider(PaymentProvider):
         return TradeQuery(state=TradeState.CLOSED, detail=str(record.state))
 
     def close(self, payment: Payment) -> None:
+        self.trade_open(payment)
         _records().objects.filter(kind="trade", number=payment.payment_no, state="NOTPAY") \
             .update(state="CLOSED", finished_at=timezone.now())
 

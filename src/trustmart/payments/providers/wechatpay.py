@@ -820,18 +820,14 @@ def parse_trade_bill(text: str) -> list[BillLine]:
         if not row or not row[0].startswith("`"):
             break  # the summary starts (总交易单数,…): its header has no backticks
         fields = [value.strip().removeprefix("`") for value in row]
-        if fields[index["state"]] == "REFUND":
-            lines.append(BillLine(
-                kind=BillKind.REFUND, number=fields[index["out_refund_no"]],
-                provider_id=fields[index["refund_id"]],
-                amount_fen=parse_yuan(fields[index["refund"]]),
-                status=fields[index["refund_state"]],
-                succeeded=fields[index["refund_state"]] == "SUCCESS"))
-        else:
-            lines.append(BillLine(
-                kind=BillKind.PAYMENT, number=fields[index["out_trade_no"]],
-                provider_id=fields[index["transaction_id"]],
-                amount_fen=parse_yuan(fields[index["total"]]),
-                status=fields[index["state"]],
-                succeeded=fields[index["state"]] == "SUCCESS"))
+        refund = fields[index["state"]] == "REFUND"
+        # A refund line names the refund (its numbers, amount and state), a payment line itself.
+        number, provider_id, amount, state = (
+            ("out_refund_no", "refund_id", "refund", "refund_state") if refund
+            else ("out_trade_no", "transaction_id", "total", "state"))
+        lines.append(BillLine(
+            kind=BillKind.REFUND if refund else BillKind.PAYMENT,
+            number=fields[index[number]], provider_id=fields[index[provider_id]],
+            amount_fen=parse_yuan(fields[index[amount]]), status=fields[index[state]],
+            succeeded=fields[index[state]] == "SUCCESS"))
     return lines

@@ -62,11 +62,13 @@ def goods_description(*, first_name: str, count: int, max_bytes: int = DESCRIPTI
     return first_name.encode()[:room].decode("utf-8", errors="ignore") + suffix
 
 
-def checkout_description(checkout: Checkout) -> str:
-    lines = OrderLine.objects.filter(order__checkout=checkout)
-    first = lines.order_by("order_id", "pk").values_list("product_name", flat=True).first()
-    count = lines.aggregate(total=Sum("quantity"))["total"] or 0
-    return goods_description(first_name=first or checkout.checkout_no, count=int(count))
+def _goods_subqueries() -> dict[str, Subquery]:
+    """The checkout's first product name and its number of items, read with the checkout."""
+    lines = OrderLine.objects.filter(order__checkout=OuterRef("pk"))
+    return {"first_product": Subquery(lines.order_by("order_id", "pk")
+                                      .values("product_name")[:1]),
+            "item_count": Subquery(lines.order_by().values("order__checkout")
+                                   .annotate(total=Sum("quantity")).values("total")[:1])}
 
 
 def checkout_payment_create(*, user: User, checkout_no: str, provider: str = DEFAULT_PROVIDER,
@@ -93,7 +95,8 @@ def checkout_payment_create(*, user: User, checkout_no: str, provider: str = DEF
             status=Payment.Status.CREATED, expires_at__gt=timezone.now()).order_by("-pk")
         checkout = (Checkout.objects.select_for_update(of=("self",))
                     .filter(checkout_no=checkout_no, buyer=user)
-                    .annotate(open_payment_id=Subquery(open_payments.values("pk")[:1]))
+                    .annotate(open_payment_id=Subquery(open_payments.values("pk")[:1]),
+                              **_goods_subqueries())
                     .first())
         if checkout is None:
             raise _checkout_not_found()
@@ -109,7 +112,11 @@ def checkout_payment_create(*, user: User, checkout_no: str, provider: str = DEF
             return open_payment
         return payment_create(payer=user, purpose=Payment.Purpose.CHECKOUT,
                               reference=reference, amount_fen=checkout.total_fen,
-                              provider=provider, description=checkout_description(checkout),
+                              provider=provider,
+                              description=goods_description(
+                                  first_name=getattr(checkout, "first_product", None)
+                                  or checkout_no,
+                                  count=int(getattr(checkout, "item_count", 0) or 0)),
                               return_url=return_url or ORDERS_URL, channel=channel,
                               expires_at=checkout.expires_at)
 

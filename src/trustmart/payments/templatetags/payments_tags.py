@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
+from django.conf import settings
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from trustmart.core.money import format_fen
 
@@ -13,3 +18,19 @@ register = template.Library()
 def fen(amount_fen: int | None) -> str:
     """``{{ 50000|fen }}`` → ``¥500.00``."""
     return format_fen(int(amount_fen or 0))
+
+
+@register.simple_tag
+def wechat_transfer_confirm(payout: Any) -> str:
+    """Inside WeChat, a WeChat transfer waiting for its receiver (WAIT_USER_CONFIRM) gets a
+    "confirm receipt" button: ``payments/confirm-transfer.js`` hands its package to
+    ``WeixinJSBridge.invoke("requestMerchantTransfer", …)``, as WeChat requires."""
+    if not (payout.status == "processing" and payout.package_info
+            and payout.provider == "wechatpay"):
+        return ""
+    return format_html(
+        '<button class="btn btn-primary" type="button" data-wechat-transfer '
+        'data-mch-id="{}" data-app-id="{}" data-package="{}" data-done="{}" '
+        'data-testid="confirm-transfer">{}</button>',
+        str(getattr(settings, "WECHATPAY_MCHID", "")), payout.account.appid,
+        payout.package_info, _("Received"), _("Confirm receipt"))

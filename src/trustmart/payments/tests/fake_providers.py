@@ -238,10 +238,10 @@ class FakeWechatPay:
                 "hash_type": "SHA1", "hash_value": hashlib.sha1(raw).hexdigest(),  # noqa: S324
                 "download_url": f"{self.base_url}/v3/billdownload/file?token={token}"}))
         if url.path == "/v3/billdownload/file":
-            raw = self.bills.get(f"token:{parse_qs(url.query)['token'][0]}")
-            if raw is None:
+            file = self.bills.get(f"token:{parse_qs(url.query)['token'][0]}")
+            if file is None:
                 return self.error(404, "RESOURCE_NOT_EXISTS")
-            return 200, {"Content-Type": "application/octet-stream"}, gzip.compress(raw)
+            return 200, {"Content-Type": "application/octet-stream"}, gzip.compress(file)
         if method == "POST" and url.path == "/v3/fund-app/mch-transfer/transfer-bills":
             return self.transfer(data, headers)
         transfer_match = re.fullmatch(
@@ -458,9 +458,9 @@ class FakeAlipay:
             return self.answer(api, {**ok, **{k: v for k, v in transfer.items()
                                               if k not in ("calls", "amount")}})
         if api == "alipay.fund.trans.common.query":
-            transfer = self.transfers.get(biz["out_biz_no"])
-            if transfer is None:
+            found = self.transfers.get(biz["out_biz_no"])
+            if found is None:
                 return self.answer(api, {"code": "40004", "sub_code": "ORDER_NOT_EXIST"})
-            return self.answer(api, {**ok, **{k: v for k, v in transfer.items()
+            return self.answer(api, {**ok, **{k: v for k, v in found.items()
                                               if k not in ("calls", "amount")}})
         return self.answer(api, {"code": "40004", "sub_code": "isv.unknown-method"})

@@ -141,6 +141,7 @@ def test_a_lost_notification_is_found_and_an_unopened_expired_trade_closed(
         assert services.payments_sweep() == {"paid": 1, "open": 1}
     wap_payment.refresh_from_db()
     assert wap_payment.status == "succeeded" and wap_payment.provider_txn_id == "2026120322001999"
+    assert never.expires_at is not None
     with time_machine.travel(never.expires_at + timedelta(minutes=1), tick=False):
         assert services.payments_sweep() == {"cancelled": 1}
     never.refresh_from_db()

@@ -10,8 +10,7 @@ import time_machine
 from django.conf import settings
 
 from trustmart.accounts.models import User
-from trustmart.catalog.models import Category, Sku
-from trustmart.catalog.tests.factories import make_live_product
+from trustmart.catalog.models import Sku
 from trustmart.core.errors import Conflict, InvalidInput, NotFound
 from trustmart.ledger.models import Purpose
 from trustmart.ledger.selectors import ledger_check
@@ -19,20 +18,13 @@ from trustmart.merchants.models import Merchant
 from trustmart.orders import settlement
 from trustmart.orders.models import Order
 from trustmart.orders.tests.conftest import buyer, merchant, other_seller, seller, tea
-from trustmart.orders.tests.test_settlement import PRICE_FEN, after_window, balance, received_order
+from trustmart.orders.tests.test_settlement import after_window, balance, received_order, sellable
 from trustmart.payments import services
 from trustmart.payments.models import Payout, SandboxRecord
 
 from .helpers import verified_account
 
-__all__ = ["buyer", "merchant", "other_seller", "seller", "tea"]  # fixtures, re-used
-
-
-@pytest.fixture
-def sellable(seller: User, merchant: Merchant, tea: Category, operator: User) -> Sku:
-    product = make_live_product(seller, merchant, tea, operator, price_fen=PRICE_FEN,
-                                stock=100, purchase_limit=None)
-    return product.skus.order_by("pk").first()  # type: ignore[return-value]
+__all__ = ["buyer", "merchant", "other_seller", "sellable", "seller", "tea"]  # fixtures
 
 
 @pytest.fixture

@@ -340,6 +340,8 @@ def test_a_transfer_waiting_for_the_receiver_is_finished_by_the_query_job(
     assert payout.status == Payout.Status.PROCESSING
     assert payout.package_info == f"pkg-{payout.payout_no}"
     assert services.wallet_balance_fen(user_id=buyer.pk) == 50_00  # held while on its way
+    page = client_for(buyer).get("/me/wallet/").content.decode()
+    assert f'data-package="pkg-{payout.payout_no}"' in page and "confirm-transfer.js" in page
     fake_wechat.transfers[payout.payout_no]["state"] = "SUCCESS"
     with time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False):
         assert services.payouts_sweep() == {"sent": 0, "finished": 1}
