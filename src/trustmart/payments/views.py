@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+from urllib.parse import urlencode
 
 import qrcode
 from django.contrib import messages
@@ -78,9 +79,10 @@ def _qr_data_uri(text: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _wechat_sign_in(request: HttpRequest) -> HttpResponse:
+def wechat_sign_in(request: HttpRequest) -> HttpResponse:
     """The payer's openid is missing: through WeChat's silent authorisation and back here."""
-    return redirect(f"{reverse('payments:wechat_oauth_start')}?next={request.get_full_path()}")
+    query = urlencode({"next": request.get_full_path()}, safe="/")
+    return redirect(f"{reverse('payments:wechat_oauth_start')}?{query}")
 
 
 @login_required
@@ -136,7 +138,7 @@ def deposit(request: HttpRequest, merchant_id: int) -> HttpResponse:
                                            payment_no=payment.payment_no,
                                            client_ip=client_ip(request))
         except services.WechatOpenidRequired:
-            return _wechat_sign_in(request)
+            return wechat_sign_in(request)
         except DomainError as exc:
             form_error(form, exc)
         else:
@@ -173,7 +175,7 @@ def checkout_cashier(request: HttpRequest, checkout_no: str) -> HttpResponse:
                     "cashier": cashier, "link": request.build_absolute_uri(request.path)})
             error, status = str(exc.message), exc.status
         except services.WechatOpenidRequired:
-            return _wechat_sign_in(request)
+            return wechat_sign_in(request)
         except DomainError as exc:
             error, status = str(exc.message), exc.status
             cashier = selectors.checkout_cashier(user=request.user, checkout_no=checkout_no)

@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from trustmart.accounts.selectors import is_operator
@@ -21,7 +20,7 @@ from . import selectors, services
 from .forms import AlipayAccountForm, BankAccountForm, WalletWithdrawForm, WechatAccountForm
 from .models import PayoutBatch
 from .services.reconciliation import FIXES
-from .views import client_kind
+from .views import client_kind, wechat_sign_in
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
@@ -69,8 +68,7 @@ def payout_account_page(request: HttpRequest) -> HttpResponse:
                                                 "verify it."))
                     return redirect(request.get_full_path())
         except services.WechatOpenidRequired:
-            return redirect(f"{reverse('payments:wechat_oauth_start')}"
-                            f"?next={request.get_full_path()}")
+            return wechat_sign_in(request)
         except DomainError as exc:
             form = {"wechat": wechat_form, "alipay": alipay_form}.get(action, bank_form)
             form_error(form, exc)
