@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.utils.html import format_html
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from trustmart.core.money import format_fen
 
@@ -33,4 +33,5 @@ def wechat_transfer_confirm(payout: Any) -> str:
         'data-mch-id="{}" data-app-id="{}" data-package="{}" data-done="{}" '
         'data-testid="confirm-transfer">{}</button>',
         str(getattr(settings, "WECHATPAY_MCHID", "")), payout.account.appid,
-        payout.package_info, _("Received"), _("Confirm receipt"))
+        payout.package_info, pgettext("payout", "Received"),
+        pgettext("payout", "Confirm receipt"))
