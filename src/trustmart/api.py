@@ -22,8 +22,8 @@ from trustmart.ledger.api import router as ledger_router
 from trustmart.logistics.api import router as logistics_router
 from trustmart.merchants.api import router as merchants_router
 from trustmart.orders.api import routers as orders_routers
-from trustmart.orders.api_payable import router as payable_router
 from trustmart.payments.api import router as payments_router
+from trustmart.payments.api_payable import router as payable_router
 from trustmart.reviews.api import router as reviews_router
 from trustmart.sharing.api import router as sharing_router
 from trustmart.stores.api import router as stores_router
@@ -52,7 +52,7 @@ api.add_router("/stores", stores_router)
 api.add_router("/sharing", sharing_router)
 for orders_router in orders_routers:  # cart and addresses before "/{order_no}"
     api.add_router("/orders", orders_router)
-api.add_router("/orders", payable_router)
+api.add_router("/payments", payable_router)  # before "/{payment_no}"
 api.add_router("/payments", payments_router)
 api.add_router("/logistics", logistics_router)
 api.add_router("/aftersales", aftersales_router)

@@ -10,6 +10,7 @@ real services and runs ``trustmart worker`` (``TRUSTMART_WORKER=1``) or Celery
 from __future__ import annotations
 
 import hmac
+import json
 import os
 from pathlib import Path
 
@@ -81,6 +82,30 @@ ALIPAY_PUBLIC_KEY = os.environ.get("ALIPAY_PUBLIC_KEY", "")
 ALIPAY_GATEWAY = os.environ.get("ALIPAY_GATEWAY", "")
 ALIPAY_NOTIFY_URL = os.environ.get("ALIPAY_NOTIFY_URL", "")
 ALIPAY_RETURN_URL = os.environ.get("ALIPAY_RETURN_URL", "")
+# Public-key mode: WeChat Pay's public key and its id (PUB_KEY_ID_…) instead of certificates.
+WECHATPAY_PUBLIC_KEY_ID = os.environ.get("WECHATPAY_PUBLIC_KEY_ID", "")
+WECHATPAY_PUBLIC_KEY = os.environ.get("WECHATPAY_PUBLIC_KEY", "")
+# 商家转账 (transfers to 零钱): the scene id and its report infos (JSON list) agreed with WeChat.
+WECHATPAY_TRANSFER_SCENE_ID = os.environ.get("WECHATPAY_TRANSFER_SCENE_ID", "1005")
+WECHATPAY_TRANSFER_REPORT_INFOS = json.loads(
+    os.environ.get("WECHATPAY_TRANSFER_REPORT_INFOS") or "null")
+WECHATPAY_TRANSFER_NOTIFY_URL = os.environ.get("WECHATPAY_TRANSFER_NOTIFY_URL", "")
+# Alipay certificate mode (Alipay requires it for transfers): the two serial numbers.
+ALIPAY_APP_CERT_SN = os.environ.get("ALIPAY_APP_CERT_SN", "")
+ALIPAY_ROOT_CERT_SN = os.environ.get("ALIPAY_ROOT_CERT_SN", "")
+# The WeChat official account (公众号): web authorisation for the payer's openid (JSAPI) and
+# the JS-SDK for shares; the mini-program's app id and secret for jscode2session.
+WECHAT_OA_APPID = os.environ.get("WECHAT_OA_APPID", "")
+WECHAT_OA_SECRET = os.environ.get("WECHAT_OA_SECRET", "")
+WECHAT_MINIPROGRAM_APPID = os.environ.get("WECHAT_MINIPROGRAM_APPID", "")
+WECHAT_MINIPROGRAM_SECRET = os.environ.get("WECHAT_MINIPROGRAM_SECRET", "")
+WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com")
+WECHAT_OPEN_BASE = os.environ.get("WECHAT_OPEN_BASE", "https://open.weixin.qq.com")
+# A CA bundle (PEM path) the providers' HTTPS clients trust instead of the system's (a test's
+# local provider, a corporate proxy); empty: the system's trust store.
+PAYMENT_CA_BUNDLE = os.environ.get("PAYMENT_CA_BUNDLE", "")
+# A payment that is not a checkout's expires this long after it was created.
+PAYMENT_EXPIRY_MINUTES = env_int("PAYMENT_EXPIRY_MINUTES", 120)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -359,7 +384,8 @@ _ALIPAY_ORIGIN = "/".join(
     (os.environ.get("ALIPAY_GATEWAY") or "https://openapi.alipay.com/gateway.do").split("/")[:3])
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
-    "script-src": ["'self'"],
+    # WeChat's JS-SDK (share cards inside WeChat) only where an official account is configured.
+    "script-src": ["'self'", *(["https://res.wx.qq.com"] if WECHAT_OA_APPID else [])],
     "style-src": ["'self'"],
     "img-src": ["'self'", "data:", "blob:", *env_list("CSP_IMG_SRC_EXTRA", [])],
     "font-src": ["'self'"],

@@ -23,7 +23,7 @@ urlpatterns = [
     path("", include("trustmart.stores.urls")),
     path("", include("trustmart.sharing.urls")),
     path("", include("trustmart.orders.urls")),
-    path("", include("trustmart.orders.urls_payable")),
+    path("", include("trustmart.payments.urls_payable")),
     path("pay/", include("trustmart.payments.urls")),
     path("", include("trustmart.logistics.urls")),
     path("", include("trustmart.aftersales.urls")),

@@ -119,9 +119,14 @@ def test_a_shares_b_reshares_c_buys_b_withdraws(page: Any, shot: Any, browser: A
         b.goto("/me/earnings/")
         assert b.get_by_test_id("earnings-available").inner_text() == "¥12.80"
         b.screenshot(path=str(shot("b-earnings")), full_page=True)  # B's phone, not A's
+        # Where the money goes: B's own WeChat 零钱 (the sandbox's, on this sandbox site).
+        b.get_by_test_id("payout-account-link").click()
+        b.get_by_test_id("bind-wechat").click()
+        b.get_by_test_id("payout-account").wait_for()
+        b.goto("/me/earnings/")
         b.locator("input[name=amount]").fill("12.80")
         b.get_by_test_id("withdraw").click()
-        b.get_by_test_id("withdrawal").wait_for()
+        b.locator("[data-testid=withdrawal][data-status=succeeded]").wait_for()
         assert b.get_by_test_id("earnings-available").inner_text() == "¥0.00"
         b.screenshot(path=str(shot("b-withdrawn")), full_page=True)  # B's phone, not A's
     finally:

@@ -22,7 +22,7 @@ from trustmart.accounts.models import User
 from trustmart.core.idempotency import idempotent
 from trustmart.core.ratelimit import client_ip
 from trustmart.core.storage import file_response
-from trustmart.payments.api import PaymentStartOut
+from trustmart.payments.api import PaymentStartOut, payment_start_out
 from trustmart.payments.providers import DEFAULT_PROVIDER
 from trustmart.payments.services import payment_start
 
@@ -321,10 +321,7 @@ def merchant_debts_pay(request: HttpRequest, merchant_id: int,
     assert isinstance(user, User)
     start = payment_start(user=user, payment_no=payment.payment_no, payment=payment,
                           client_ip=client_ip(request))
-    return Status(201, PaymentStartOut(
-        payment_no=payment.payment_no, amount_fen=payment.amount_fen, status=payment.status,
-        provider=payment.provider, app_params=start.app_params,
-        pay_url=request.build_absolute_uri(start.redirect_url) if start.redirect_url else ""))
+    return Status(201, payment_start_out(request, payment, start))
 
 
 @router.post("/merchant/{int:merchant_id}/debts/repay", response=RepayOut,

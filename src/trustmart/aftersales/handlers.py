@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from trustmart.core.events import Event, subscribe
 from trustmart.orders.events import ORDER_SETTLED
-from trustmart.orders.settlement import withdrawal_check
+from trustmart.payments.services import withdrawal_check
 
 from . import services
 

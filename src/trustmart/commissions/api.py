@@ -60,6 +60,8 @@ class WithdrawalOut(Schema):
     amount_fen: int
     request_id: str
     created_at: datetime
+    # Where the payout stands: pending, processing, succeeded or failed (money returned).
+    payout_status: str = "pending"
 
 
 class WithdrawIn(Schema):
@@ -151,9 +153,9 @@ def my_withdrawals(request: HttpRequest) -> QuerySet[CommissionWithdrawal]:
 @router.post("/mine/withdrawals", response={201: WithdrawalOut}, auth=token_or_session,
              summary="Withdraw available commission; the same request_id pays once")
 def my_withdraw(request: HttpRequest, payload: WithdrawIn) -> Status[CommissionWithdrawal]:
-    return Status(201, services.commission_withdraw(user=_me(request),
-                                                    amount_fen=payload.amount_fen,
-                                                    request_id=payload.request_id))
+    withdrawal = services.commission_withdraw(user=_me(request), amount_fen=payload.amount_fen,
+                                              request_id=payload.request_id)
+    return Status(201, selectors.withdrawal_of(user=_me(request), withdrawal_id=withdrawal.pk))
 
 
 @router.get("/mine/withdrawals/{int:withdrawal_id}", response=WithdrawalOut,

@@ -103,3 +103,30 @@ def build(rng: random.Random, *, buyers: list[User], stores: list[Store]) -> dic
     return {status: Commission.objects.filter(status=status).count()
             for status in Commission.Status.values} | {
         "flagged": Commission.objects.filter(review_status=Commission.Review.FLAGGED).count()}
+
+
+def build_payouts(store_owner: User) -> list[int]:
+    """The demo store owner's money out: a WeChat 零钱 payout account (the sandbox's openid), a
+    withdrawal to it (paid after the demo's commit), and a second one to an Alipay account the
+    sandbox refuses, so the failed payout and its money back to the balance show too."""
+    from trustmart.ledger.models import Purpose
+    from trustmart.ledger.selectors import account_find
+    from trustmart.payments import services as payments
+
+    from .services import commission_withdraw, policy_current
+
+    wechat = payments.payout_account_wechat_bind(user=store_owner, real_name="陈美丽")
+    refused = payments.payout_account_alipay_set(
+        user=store_owner, login_id="fail.demo@example.com",
+        login_id_again="fail.demo@example.com", real_name="陈美丽", confirmed=True)
+    account = account_find(owner_type="user", owner_id=store_owner.pk,
+                           purpose=Purpose.COMMISSION_AVAILABLE)
+    minimum = policy_current().withdrawal_min_fen
+    if account is None or account.available_fen < 2 * minimum:
+        return []
+    done = []
+    for request_id, payout_account in (("demo-wechat", wechat), ("demo-refused", refused)):
+        withdrawal = commission_withdraw(user=store_owner, amount_fen=minimum,
+                                         request_id=request_id, account_id=payout_account.pk)
+        done.append(withdrawal.pk)
+    return done

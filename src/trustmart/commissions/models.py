@@ -136,13 +136,15 @@ class Commission(models.Model):
 
 
 class CommissionWithdrawal(models.Model):
-    """One payout of available commission (sandbox: paid at once)."""
+    """One withdrawal of available commission, paid out by payments (``payout_id``: where it
+    stands). Older rows were sandbox payouts booked at once (``journal_id``)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                              related_name="commission_withdrawals")
     request_id = models.CharField(max_length=64)
     amount_fen = models.BigIntegerField(_("amount (fen)"))
-    journal_id = models.BigIntegerField()
+    journal_id = models.BigIntegerField(null=True, blank=True)
+    payout_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from trustmart.accounts.models import User
 from trustmart.core.errors import NotFound
@@ -15,6 +16,7 @@ from trustmart.ledger.models import Purpose
 from trustmart.ledger.selectors import account_find
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_for_staff, require_operator
+from trustmart.payments.models import Payout
 from trustmart.sharing.models import Visit
 
 from .models import Commission, CommissionPolicy, CommissionWithdrawal
@@ -68,8 +70,12 @@ def commission_of(*, user: User | AnonymousUser, commission_id: int) -> Commissi
 
 
 def withdrawals_of(*, user: User | AnonymousUser) -> QuerySet[CommissionWithdrawal]:
-    return CommissionWithdrawal.objects.filter(user_id=_member(user).pk).order_by("-created_at",
-                                                                                 "-pk")
+    """My withdrawals, newest first, each with where its payout stands (``payout_status``:
+    pending, processing, succeeded, failed; succeeded for old sandbox rows)."""
+    status = Payout.objects.filter(pk=OuterRef("payout_id")).values("status")[:1]
+    return (CommissionWithdrawal.objects.filter(user_id=_member(user).pk)
+            .annotate(payout_status=Coalesce(Subquery(status), Value("succeeded")))
+            .order_by("-created_at", "-pk"))
 
 
 def withdrawal_of(*, user: User | AnonymousUser, withdrawal_id: int) -> CommissionWithdrawal:

@@ -89,7 +89,8 @@ WEBHOOKS: dict[str, WebhookSpec] = {
 # Declared, but for the platform's own apps only (buyers' payments, vetting decisions).
 INTERNAL = frozenset({"checkout.created", "payment.succeeded", "payment.failed",
                       "payment.cancelled", "payment.refunded", "merchant.approved",
-                      "merchant.suspended", "merchant.reinstated", "merchant.closed"})
+                      "merchant.suspended", "merchant.reinstated", "merchant.closed",
+                      "payout.succeeded", "payout.failed"})
 
 
 def _strip(value: Any) -> Any:

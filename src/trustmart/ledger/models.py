@@ -45,6 +45,9 @@ class Purpose(models.TextChoices):
     COMMISSION_CLEARING = "commission_clearing", _("Commission clearing")
     EXTERNAL_PAYMENT_SOURCE = "external_payment_source", _("External payment source")
     EXTERNAL_PAYOUT = "external_payout", _("External payout")
+    # A buyer's money on the platform (compensation paid to them), withdrawable to their
+    # payout account.
+    BUYER_WALLET = "buyer_wallet", _("Buyer wallet")
 
 
 # Accounts that stand for money outside the platform (or a fund the platform may advance from)

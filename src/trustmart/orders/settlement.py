@@ -19,40 +19,32 @@ in the same journal; the merchant's payable receives ``settled - fee - commissio
 commissions app then releases each sharer's pending commission out of clearing on
 ``order.settled``.
 
-Withdrawals are sandbox payouts (merchant_payable → external_payout). The orders app may not
-add models for them, so each withdrawal is only a ledger journal of kind
-``merchant_withdrawal`` with reference ``withdrawal:<merchant id>:<request id>``; the list of
-withdrawals is read back from the payable account's ledger statement.
+Withdrawals of the payable are payouts, which payments owns (it sits above orders): see
+``payments.services.merchant_withdrawals``. Orders only says what the merchant is owed.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from trustmart.accounts.models import User
-from trustmart.core.errors import Conflict, DomainError, NotFound, invalid
+from trustmart.core.errors import Conflict, NotFound
 from trustmart.core.money import Rounding, apply_bps, format_fen
-from trustmart.ledger.models import Account, Entry, Hold, Journal, Purpose
-from trustmart.ledger.selectors import account_find, account_statement
+from trustmart.ledger.models import Account, Hold, Purpose
+from trustmart.ledger.selectors import account_find
 from trustmart.ledger.services import (
-    InsufficientFunds,
     Leg,
     account_get_or_create,
     hold_post,
     post,
 )
 from trustmart.merchants.models import Merchant
-from trustmart.merchants.selectors import merchant_deposit_missing_fen, merchant_for_staff
 
 from .events import ORDER_SETTLED, OrderSettled, SettledLine
 from .lock_objects import order_lock
@@ -62,7 +54,6 @@ from .services import order_transition
 logger = logging.getLogger(__name__)
 
 SETTLE_KIND = "order.settle"
-WITHDRAWAL_KIND = "merchant_withdrawal"
 
 
 def settle_reference(order_no: str) -> str:
@@ -182,10 +173,11 @@ def orders_settle_due(limit: int = 500) -> int:
 
 # --- the merchant's payable -----------------------------------------------------------------
 def merchant_payable_fen(*, merchant: Merchant) -> int:
-    """What the platform owes the merchant now, straight from the ledger."""
+    """What the merchant can withdraw now, straight from the ledger: what the platform owes it,
+    less withdrawals on their way out (held until the payout ends)."""
     account = account_find(owner_type="merchant", owner_id=merchant.pk,
                            purpose=Purpose.MERCHANT_PAYABLE)
-    return account.balance_fen if account is not None else 0
+    return account.available_fen if account is not None else 0
 
 
 def merchant_settled_orders(*, merchant: Merchant, limit: int = 50) -> QuerySet[Order]:
@@ -196,92 +188,3 @@ def merchant_settled_orders(*, merchant: Merchant, limit: int = 50) -> QuerySet[
                   - F("commission_fen"))
         .order_by("-settled_at", "-pk")[:limit]
     )
-
-
-def merchant_withdrawals(*, merchant: Merchant, limit: int = 50) -> QuerySet[Entry]:
-    """Withdrawals are journals on the payable account (no model of their own, see above)."""
-    account = account_find(owner_type="merchant", owner_id=merchant.pk,
-                           purpose=Purpose.MERCHANT_PAYABLE)
-    if account is None:
-        return Entry.objects.none()
-    return account_statement(account=account, newest_first=True).filter(
-        journal__kind=WITHDRAWAL_KIND)[:limit]
-
-
-# Higher apps may refuse a merchant's withdrawal (aftersales: an open debt to the guarantee
-# fund). Orders may not import them, so they register a check here; it raises a DomainError.
-WithdrawalCheck = Callable[[int], None]
-_withdrawal_checks: dict[str, WithdrawalCheck] = {}
-
-
-def withdrawal_check(fn: WithdrawalCheck) -> WithdrawalCheck:
-    """Register ``fn(merchant_id)``, run before every withdrawal; its dotted path is its key."""
-    _withdrawal_checks[f"{fn.__module__}.{fn.__qualname__}"] = fn
-    return fn
-
-
-def withdrawal_minimum_fen() -> int:
-    return int(settings.MERCHANT_WITHDRAWAL_MIN_FEN)
-
-
-def _refuse_while_deposit_short(merchant: Merchant) -> None:
-    """A merchant suspended because its guarantee deposit fell short keeps its payable until
-    the deposit is whole again: the payable is what would pay a 假一赔十 debt it cannot."""
-    if merchant.status == Merchant.Status.SUSPENDED and (
-            merchant.suspension_kind == Merchant.SuspensionKind.DEPOSIT or not merchant.deposit_ok):
-        raise Conflict(_(
-            "The merchant is suspended because its guarantee deposit is %(missing)s short of the "
-            "required amount. Top the deposit up before withdrawing.")
-            % {"missing": format_fen(merchant_deposit_missing_fen(merchant=merchant))},
-            code="deposit_insufficient")
-
-
-def _withdrawal_allowed(merchant: Merchant) -> None:
-    _refuse_while_deposit_short(merchant)
-    for check in _withdrawal_checks.values():
-        check(merchant.pk)
-
-
-def merchant_withdrawal_refusal(*, merchant: Merchant) -> DomainError | None:
-    """Why the merchant cannot withdraw now (the error a withdrawal would get), or None: the
-    payable page and the API show it before anyone tries."""
-    try:
-        _withdrawal_allowed(merchant)
-    except DomainError as exc:
-        return exc
-    return None
-
-
-def merchant_withdrawal_create(*, user: User | AnonymousUser, merchant_id: int, amount_fen: int,
-                               request_id: str | None = None) -> Journal:
-    """Pay ``amount_fen`` of the payable out (sandbox payout: immediate).
-
-    ``request_id`` (the form's one-time token) makes a double-submitted form pay once.
-    The ledger refuses an overdraft under its account lock, so two racing withdrawals can
-    never take more than the balance.
-    """
-    merchant = merchant_for_staff(user=user, merchant_id=merchant_id)
-    minimum = withdrawal_minimum_fen()
-    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen < minimum:
-        raise invalid("amount", _("The minimum withdrawal is %(min)s.")
-                      % {"min": format_fen(minimum)}, code="withdrawal_below_minimum")
-    request_id = request_id or uuid.uuid4().hex
-    if not 0 < len(request_id) <= 64:
-        raise invalid("request_id", _("This withdrawal request is not valid."))
-    with transaction.atomic():
-        # Locked: a suspension for the deposit (merchant_deposit_refresh locks it too) cannot
-        # slip in between this check and the payout.
-        _withdrawal_allowed(Merchant.objects.select_for_update().get(pk=merchant.pk))
-        payout = account_get_or_create(owner_type="platform", owner_id=None,
-                                       purpose=Purpose.EXTERNAL_PAYOUT)
-        try:
-            return post(entries=[Leg.debit(_payable(merchant.pk), amount_fen),
-                                 Leg.credit(payout, amount_fen)],
-                        kind=WITHDRAWAL_KIND,
-                        reference=f"withdrawal:{merchant.pk}:{request_id}",
-                        memo=f"merchant {merchant.pk} withdrawal")
-        except InsufficientFunds as exc:
-            raise InsufficientFunds(
-                _("You can withdraw at most %(balance)s.")
-                % {"balance": format_fen(merchant_payable_fen(merchant=merchant))},
-                code="withdrawal_exceeds_balance") from exc

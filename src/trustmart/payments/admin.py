@@ -15,7 +15,19 @@ from trustmart.core.admin import ReadOnlyAdmin as BaseReadOnlyAdmin
 from trustmart.core.errors import DomainError
 from trustmart.core.money import format_fen
 
-from .models import CallbackLog, Payment, PlatformCertificate, Refund
+from .models import (
+    CallbackLog,
+    Payment,
+    Payout,
+    PayoutAccount,
+    PayoutBatch,
+    PlatformCertificate,
+    ReconciliationDifference,
+    ReconciliationRun,
+    Refund,
+    SandboxRecord,
+    WechatOpenid,
+)
 from .services import refund_retry
 
 
@@ -86,3 +98,57 @@ class RefundAdmin(ReadOnlyAdmin):
 class PlatformCertificateAdmin(ReadOnlyAdmin):
     list_display = ("serial", "effective_at", "expires_at", "fetched_at")
     search_fields = ("=serial",)
+
+
+@admin.register(PayoutAccount)
+class PayoutAccountAdmin(ReadOnlyAdmin):
+    list_display = ("owner_type", "owner_id", "kind", "masked", "status", "verified_at",
+                    "created_at")
+    list_filter = ("status", "kind", "owner_type")
+    search_fields = ("=owner_id", "real_name", "=alipay_login_id", "=openid")
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ("payout_no", "owner_type", "owner_id", "source", "amount", "provider",
+                    "status", "attempts", "created_at", "finished_at", "last_error")
+    list_filter = ("status", "source", "provider")
+    search_fields = ("=reference", "=owner_id", "=provider_bill_id")
+    list_select_related = ("account",)
+    date_hierarchy = "created_at"
+    amount = PaymentAdmin.amount
+
+
+@admin.register(PayoutBatch)
+class PayoutBatchAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "created_by", "created_at", "count", "total_fen")
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(ReadOnlyAdmin):
+    list_display = ("bill_date", "provider", "status", "bill_lines", "matched", "differences",
+                    "error", "finished_at")
+    list_filter = ("status", "provider")
+
+
+@admin.register(ReconciliationDifference)
+class ReconciliationDifferenceAdmin(ReadOnlyAdmin):
+    """Resolving (with a note) is on the operators' page /ops/reconciliation/."""
+
+    list_display = ("run", "kind", "record", "number", "our_amount_fen", "their_amount_fen",
+                    "our_status", "their_status", "fix", "resolved_at", "note")
+    list_filter = ("kind", "record", "run__provider")
+    search_fields = ("=number", "=provider_id")
+    list_select_related = ("run",)
+
+
+@admin.register(WechatOpenid)
+class WechatOpenidAdmin(ReadOnlyAdmin):
+    list_display = ("user", "appid", "openid", "updated_at")
+    search_fields = ("=openid", "user__mobile")
+
+
+@admin.register(SandboxRecord)
+class SandboxRecordAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "number", "provider_id", "amount_fen", "state", "finished_at")
+    list_filter = ("kind", "state")

@@ -28,3 +28,21 @@ def pay_deposits(merchants: list[Merchant]) -> None:
         else:
             merchant_deposit_refresh(merchant_id=merchant.pk)
         merchant.refresh_from_db()
+
+
+def build_reconciliation(merchant: Merchant) -> int:
+    """A payment whose notification the sandbox "lost", and today's reconciliation of the
+    sandbox's bill, so the operators' queue (/ops/reconciliation/) shows one difference with
+    its fix; the query job applies the payment a few minutes after the demo starts."""
+    from django.utils import timezone
+
+    from .services import reconciliation_run
+    from .services.reconciliation import SHANGHAI
+
+    payment = deposit_payment_create(user=merchant.owner, merchant_id=merchant.pk,
+                                     amount_fen=100_00, return_url=f"/pay/deposit/{merchant.pk}/")
+    sandbox_complete(user=merchant.owner, payment_no=payment.payment_no,
+                     outcome=Outcome.SUCCEEDED, notify=False)
+    run = reconciliation_run(provider="sandbox",
+                             bill_date=timezone.now().astimezone(SHANGHAI).date())
+    return run.differences

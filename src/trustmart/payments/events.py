@@ -38,3 +38,22 @@ PAYMENT_REFUNDED = EventType("payment.refunded", PaymentRefunded)
 # A final status → the event that announces it.
 PAYMENT_ENDED = {"succeeded": PAYMENT_SUCCEEDED, "failed": PAYMENT_FAILED,
                  "cancelled": PAYMENT_CANCELLED}
+
+
+@dataclass(frozen=True)
+class PayoutEnded(Payload):
+    """A payout (a withdrawal paid to a real account) reached its final status: succeeded (the
+    money left the platform) or failed (it is back in the balance it came from)."""
+
+    payout_id: Annotated[int, "The payout."]
+    payout_no: Annotated[str, "Its number, sent to the provider (out_bill_no / out_biz_no)."]
+    owner_type: Annotated[str, "Whose money: user (commissions, wallet) or merchant (payable)."]
+    owner_id: Annotated[int, "The owner's id."]
+    source: Annotated[str, "Which balance it came from: commission, merchant_payable, wallet."]
+    reference: Annotated[str, "The withdrawal it pays (its idempotency reference)."]
+    amount_fen: Annotated[int, "The amount, in fen."]
+
+
+PAYOUT_SUCCEEDED = EventType("payout.succeeded", PayoutEnded)
+PAYOUT_FAILED = EventType("payout.failed", PayoutEnded)
+PAYOUT_ENDED = {"succeeded": PAYOUT_SUCCEEDED, "failed": PAYOUT_FAILED}

@@ -9,12 +9,20 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trustmart.accounts.selectors import require_operator
 from trustmart.core.errors import NotFound
 from trustmart.merchants.models import Merchant
 from trustmart.merchants.selectors import merchant_deposit_balance_fen, merchant_for_staff
 from trustmart.orders.models import Checkout, Order
 
-from .models import Payment
+from .models import (
+    Payment,
+    Payout,
+    PayoutAccount,
+    PayoutBatch,
+    ReconciliationDifference,
+    ReconciliationRun,
+)
 from .providers import PaymentProvider, available_providers
 
 if TYPE_CHECKING:
@@ -122,3 +130,72 @@ def checkout_cashier(*, user: User | AnonymousUser, checkout_no: str) -> Checkou
                and checkout.expires_at > timezone.now())
     return CheckoutCashier(checkout=checkout, orders=orders, payable=payable,
                            providers=available_providers() if payable else [])
+
+
+# --- money out ------------------------------------------------------------------------------
+def payout_accounts_of(*, owner_type: str, owner_id: int) -> QuerySet[PayoutAccount]:
+    """An owner's payout accounts in use (pending or verified), WeChat first."""
+    return (PayoutAccount.objects.filter(owner_type=owner_type, owner_id=owner_id,
+                                         status__in=PayoutAccount.ACTIVE_STATUSES)
+            .order_by("kind", "-pk"))
+
+
+def payouts_of(*, owner_type: str, owner_id: int) -> QuerySet[Payout]:
+    return (Payout.objects.filter(owner_type=owner_type, owner_id=owner_id)
+            .select_related("account").order_by("-created_at", "-pk"))
+
+
+def payout_for_owner(*, user: User | AnonymousUser, payout_id: int) -> Payout:
+    """One of the user's own payouts (their withdrawals of commission or wallet)."""
+    payout = (Payout.objects.filter(pk=payout_id, owner_type="user",
+                                    owner_id=getattr(user, "pk", None) or 0)
+              .select_related("account").first())
+    if payout is None:
+        raise NotFound(_("This payout does not exist."), code="payout_not_found")
+    return payout
+
+
+@dataclass(frozen=True)
+class OpsPayouts:
+    """The operators' money-out queue."""
+
+    bank_accounts: list[PayoutAccount]
+    unbatched_fen: int
+    unbatched: list[Payout]
+    batches: list[PayoutBatch]
+    processing_bank: list[Payout]
+    failed: list[Payout]
+
+
+def ops_payouts(*, user: User | AnonymousUser, limit: int = 50) -> OpsPayouts:
+    require_operator(user)
+    unbatched = list(Payout.objects.filter(provider="manual", status=Payout.Status.PENDING,
+                                           batch__isnull=True)
+                     .select_related("account").order_by("pk")[:limit])
+    return OpsPayouts(
+        bank_accounts=list(PayoutAccount.objects.filter(
+            kind=PayoutAccount.Kind.BANK, status=PayoutAccount.Status.PENDING)
+            .order_by("pk")[:limit]),
+        unbatched=unbatched, unbatched_fen=sum(p.amount_fen for p in unbatched),
+        batches=list(PayoutBatch.objects.order_by("-pk")[:10]),
+        processing_bank=list(Payout.objects.filter(provider="manual",
+                                                   status=Payout.Status.PROCESSING)
+                             .select_related("account", "batch").order_by("pk")[:limit]),
+        failed=list(Payout.objects.filter(status=Payout.Status.FAILED)
+                    .select_related("account").order_by("-finished_at", "-pk")[:limit]))
+
+
+def reconciliation_queue(*, user: User | AnonymousUser, resolved: bool = False,
+                         limit: int = 100) -> QuerySet[ReconciliationDifference]:
+    """Differences between providers' bills and our books: open ones oldest bill first."""
+    require_operator(user)
+    rows = ReconciliationDifference.objects.select_related("run", "resolved_by")
+    if resolved:
+        return rows.filter(resolved_at__isnull=False).order_by("-resolved_at", "-pk")[:limit]
+    return rows.filter(resolved_at__isnull=True).order_by("run__bill_date", "pk")[:limit]
+
+
+def reconciliation_runs(*, user: User | AnonymousUser, limit: int = 14
+                        ) -> QuerySet[ReconciliationRun]:
+    require_operator(user)
+    return ReconciliationRun.objects.order_by("-bill_date", "provider")[:limit]

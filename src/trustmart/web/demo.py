@@ -74,6 +74,8 @@ def build_demo(seed: int = SEED) -> dict[str, int]:
     orders_demo.build(rng, buyers=buyers, stores=stores, operator=operator)
     aftersales_demo.build(rng, buyer=by_role[Role.BUYER], operator=operator)
     commissions_demo.build(rng, buyers=buyers, stores=stores)
+    commissions_demo.build_payouts(by_role[Role.STORE_OWNER])
+    payments_demo.build_reconciliation(merchants[0])
     reviews_demo.build(rng, buyers=buyers, merchants=merchants, stores=stores)
     developers_demo.build(owner=by_role[Role.MERCHANT_STAFF], merchant=merchants[0])
     return {

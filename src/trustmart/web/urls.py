@@ -9,4 +9,5 @@ urlpatterns = [
     path("discover/", views.discover, name="discover"),
     path("cart/", views.cart, name="cart"),
     path("settings/language/", views.language, name="language"),
+    path("wechat/jssdk/", views.wechat_jssdk, name="wechat_jssdk"),
 ]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from urllib.parse import urlsplit
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from trustmart.accounts import selectors as account_selectors
 from trustmart.accounts.models import User
 from trustmart.catalog import selectors as catalog_selectors
+from trustmart.core.errors import DomainError
 from trustmart.orders.views import cart as orders_views
+from trustmart.payments import wechat_oa
 
 HOME_PRODUCTS = 10
 
@@ -41,3 +46,16 @@ def cart(request: HttpRequest) -> HttpResponse:
 
 def language(request: HttpRequest) -> HttpResponse:
     return render(request, "web/language.html")
+
+
+@require_GET
+def wechat_jssdk(request: HttpRequest) -> HttpResponse:
+    """``wx.config`` for a page of this site (``?url=``, without its fragment), so the page can
+    set its WeChat share card. Pages of other sites are not signed (404)."""
+    url = request.GET.get("url", "")
+    if urlsplit(url).netloc != request.get_host():
+        return JsonResponse({"code": "not_found"}, status=404)
+    try:
+        return JsonResponse(wechat_oa.jssdk_config(url=url))
+    except DomainError as exc:
+        return JsonResponse({"code": exc.code}, status=exc.status)

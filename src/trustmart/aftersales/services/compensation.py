@@ -2,9 +2,10 @@
 
 One journal, reference ``case:<case_no>:compensation``: debit the merchant's deposit up to its
 available balance, debit the platform guarantee fund (which may go negative) for the rest,
-credit the platform's external payout (the payout to the buyer). What the fund advanced is a
-``MerchantDebt``. Then the deposit rule runs (``merchant_deposit_refresh``), which suspends a
-merchant whose deposit fell below the required minimum.
+credit the buyer's wallet (payments' ``buyer_wallet`` account: the buyer withdraws it to their
+own WeChat or Alipay account from 我的钱包). What the fund advanced is a ``MerchantDebt``.
+Then the deposit rule runs (``merchant_deposit_refresh``), which suspends a merchant whose
+deposit fell below the required minimum.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from trustmart.merchants.services import (
     merchant_deposit_account_get_or_create,
     merchant_deposit_refresh,
 )
+from trustmart.payments.services import wallet_account_id
 
 from ..conf import COMPENSATION_MULTIPLE
 from ..models import Case, MerchantDebt
@@ -44,13 +46,12 @@ def pay_compensation(case: Case) -> int:
     deposit = merchant_deposit_account_get_or_create(merchant=merchant)
     fund = account_get_or_create(owner_type="platform", owner_id=None,
                                  purpose=Purpose.GUARANTEE_FUND)
-    payout = account_get_or_create(owner_type="platform", owner_id=None,
-                                   purpose=Purpose.EXTERNAL_PAYOUT)
+    wallet = wallet_account_id(case.buyer_id)
     # Read the deposit under its lock, so a racing debit cannot make the split overdraw it.
     locked = accounts_lock([deposit.pk])[deposit.pk]
     from_deposit = min(max(locked.available_fen, 0), amount)
     from_fund = amount - from_deposit
-    entries = [Leg.credit(payout, amount)]
+    entries = [Leg.credit(wallet, amount)]
     if from_deposit:
         entries.append(Leg.debit(deposit, from_deposit))
     if from_fund:

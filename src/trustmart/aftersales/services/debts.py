@@ -16,7 +16,7 @@ Three ways in:
   (``debt_payment_succeeded``, reference ``debt:pay:<payment no>``).
 
 While a debt is open the merchant cannot withdraw its payable (``debt_withdrawal_check``,
-registered with ``orders.settlement.withdrawal_check``).
+registered with ``payments.services.withdrawal_check``).
 
 Exactly once, never too much, never overdrawn: one transaction locks the payable and the fund
 accounts (primary-key order, as the ledger does), then the merchant's open debts (primary-key

@@ -50,5 +50,6 @@ def balance(owner_type: str, owner_id: int | None, purpose: str) -> int:
     return account.balance_fen if account is not None else 0
 
 
-def payout_fen() -> int:
-    return balance("platform", None, Purpose.EXTERNAL_PAYOUT)
+def wallet_fen(buyer: Any) -> int:
+    """What the buyer's wallet holds (compensation is paid there, then withdrawn)."""
+    return balance("user", buyer.pk, Purpose.BUYER_WALLET)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from trustmart.accounts.models import User
@@ -15,7 +17,7 @@ from trustmart.merchants.models import Merchant
 from trustmart.merchants.tests.factories import fund_deposit
 from trustmart.orders.models import Order
 
-from .factories import PRICE_FEN, balance, open_case, payout_fen
+from .factories import PRICE_FEN, balance, open_case, wallet_fen
 
 TEN_X = 10 * PRICE_FEN
 
@@ -43,7 +45,7 @@ def test_deposit_covers_the_compensation(buyer: User, seller: User, operator: Us
     assert case.refund_fen == PRICE_FEN and case.compensation_fen == TEN_X
     assert deposit(merchant) == 1_000_000 - TEN_X
     assert balance("platform", None, Purpose.GUARANTEE_FUND) == 0
-    assert payout_fen() == TEN_X
+    assert wallet_fen(buyer) == TEN_X
     journal = Journal.objects.get(reference=f"case:{case.case_no}:compensation")
     assert journal.kind == "case.compensation"
     assert not MerchantDebt.objects.exists()
@@ -76,7 +78,7 @@ def test_fund_advances_what_the_deposit_lacks(buyer: User, seller: User, operato
     assert merchant.status == Merchant.Status.SUSPENDED
     assert merchant.suspension_kind == Merchant.SuspensionKind.DEPOSIT
     assert not merchant.deposit_ok
-    assert payout_fen() == TEN_X
+    assert wallet_fen(buyer) == TEN_X
     assert ledger_check() == []
 
 
@@ -124,3 +126,39 @@ def test_dismissed_counterfeit_pays_nothing(buyer: User, seller: User, operator:
                             reason="证据不足")
     assert deposit(merchant) == 1_000_000
     assert not Journal.objects.filter(kind="case.compensation").exists()
+
+
+def test_the_buyer_receives_the_compensation_in_the_wallet_and_withdraws_it(
+        buyer: User, seller: User, operator: User, merchant: Merchant, received: Order,
+        django_capture_on_commit_callbacks: Any) -> None:
+    """假一赔十 reaches the buyer: credited to the wallet (我的钱包), shown on the case with a
+    link, withdrawn to the buyer's own payout account."""
+    from django.test import Client
+
+    from trustmart.payments import services as payments
+    from trustmart.payments.models import Payout
+    from trustmart.payments.tests.helpers import verified_account
+
+    fund_deposit(merchant, 1_000_000)
+    case = upheld_counterfeit(buyer, seller, operator, received)
+    assert payments.wallet_balance_fen(user_id=buyer.pk) == TEN_X
+    client = Client()
+    client.force_login(buyer)
+    page = client.get(f"/cases/{case.case_no}/").content.decode()
+    assert 'data-testid="case-wallet-link"' in page
+    wallet = client.get("/me/wallet/").content.decode()
+    assert "¥" + f"{TEN_X // 100}.{TEN_X % 100:02d}" in wallet
+    assert 'data-testid="wallet-entry"' in wallet and "counterfeit compensation" in wallet
+    verified_account(owner_type="user", owner_id=buyer.pk, user=buyer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/me/wallet/", {"amount": f"{TEN_X // 100}.00",
+                                               "request_id": "all"})
+    assert response.status_code == 302
+    payout = Payout.objects.get()
+    assert payout.status == "succeeded" and payout.source == "wallet"
+    assert payments.wallet_balance_fen(user_id=buyer.pk) == 0
+    # The seller sees no wallet of the buyer's, nor a link on the case.
+    client.force_login(seller)
+    assert 'data-testid="case-wallet-link"' not in client.get(
+        f"/cases/{case.case_no}/").content.decode()
+    assert ledger_check() == []

@@ -227,16 +227,22 @@ def test_pages_show_what_is_left_and_repay(
 
 
 def test_no_payable_withdrawal_while_a_debt_is_open(
-        two_debts: tuple[MerchantDebt, MerchantDebt], merchant: Merchant, seller: User) -> None:
-    from trustmart.orders.settlement import WITHDRAWAL_KIND, merchant_withdrawal_create
+        two_debts: tuple[MerchantDebt, MerchantDebt], merchant: Merchant, seller: User,
+        django_capture_on_commit_callbacks: Any) -> None:
+    from trustmart.payments.models import Payout
+    from trustmart.payments.services import merchant_withdrawal_create
+    from trustmart.payments.tests.helpers import verified_account
 
+    verified_account(owner_type="merchant", owner_id=merchant.pk, user=seller)
     credit_payable(merchant, 2 * TEN_X + 50_000)
     with pytest.raises(Conflict) as caught:
         merchant_withdrawal_create(user=seller, merchant_id=merchant.pk, amount_fen=10_000)
     assert caught.value.code == "debt_open" and "¥3980.00" in str(caught.value.message)
-    assert not Journal.objects.filter(kind=WITHDRAWAL_KIND).exists()
+    assert not Payout.objects.exists()
     services.debt_repay(user=seller, merchant_id=merchant.pk)
-    merchant_withdrawal_create(user=seller, merchant_id=merchant.pk, amount_fen=50_000)
+    with django_capture_on_commit_callbacks(execute=True):
+        merchant_withdrawal_create(user=seller, merchant_id=merchant.pk, amount_fen=50_000)
+    assert Payout.objects.get().status == Payout.Status.SUCCEEDED
     assert payable(merchant) == 0
     assert ledger_check() == []
 
@@ -290,11 +296,11 @@ def test_the_payable_page_and_api_say_why_while_a_debt_is_open(
         api_client_for: Callable[[User], Client]) -> None:
     credit_payable(merchant, 50_000)
     api = api_client_for(seller)
-    shown = api.get(f"/api/orders/merchant/{merchant.pk}/payable",
+    shown = api.get(f"/api/payments/merchant/{merchant.pk}/payable",
                     HTTP_ACCEPT_LANGUAGE="en").json()
     assert shown["can_withdraw"] is False and shown["refusal"]["code"] == "debt_open"
     assert "guarantee fund" in shown["refusal"]["message"]
-    refused = api.post(f"/api/orders/merchant/{merchant.pk}/withdrawals",
+    refused = api.post(f"/api/payments/merchant/{merchant.pk}/withdrawals",
                        {"amount_fen": 10_000}, content_type="application/json")
     assert refused.status_code == 409 and refused.json()["code"] == "debt_open"
     client = Client(HTTP_ACCEPT_LANGUAGE="en")

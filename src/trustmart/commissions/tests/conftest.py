@@ -24,6 +24,7 @@ from trustmart.merchants.models import Merchant
 from trustmart.orders import services as order_services
 from trustmart.orders import settlement
 from trustmart.orders.models import Order
+from trustmart.payments.tests.helpers import verified_account
 from trustmart.sharing.models import Channel, Share
 from trustmart.stores import services as store_services
 from trustmart.stores.models import Store
@@ -108,6 +109,8 @@ def make_world(make_user: Callable[..., User], operator: User,
     sku = product.skus.order_by("pk").first()
     assert sku is not None
     a, b, c = make_user("店主甲"), make_user("店主乙"), make_user("买家丙")
+    for owner in (a, b):  # store owners withdraw to their own (sandbox) WeChat 零钱
+        verified_account(owner_type="user", owner_id=owner.pk, user=owner)
     store_a, store_b = open_store(a, sku, "甲的小店"), open_store(b, sku, "乙的小店")
     share_a = share_of(a, store_a, sku)
     share_b = share_of(b, store_b, sku, parent=share_a, channel=Channel.WECHAT_FRIEND)
@@ -133,7 +136,10 @@ def pending(user: User) -> int:
 
 
 def available(user: User) -> int:
-    return balance("user", user.pk, Purpose.COMMISSION_AVAILABLE)
+    """What the store owner can withdraw: the available balance, less payouts under way."""
+    account = account_find(owner_type="user", owner_id=user.pk,
+                           purpose=Purpose.COMMISSION_AVAILABLE)
+    return account.available_fen if account is not None else 0
 
 
 def clearing() -> int:

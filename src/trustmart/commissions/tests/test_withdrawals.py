@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -11,9 +12,11 @@ from django.utils import timezone
 from trustmart.accounts.models import User
 from trustmart.commissions import services
 from trustmart.commissions.models import CommissionWithdrawal
+from trustmart.commissions.services.withdrawals import withdrawn_today_fen
 from trustmart.core.errors import Conflict, InvalidInput, NotAuthenticated
-from trustmart.ledger.models import Journal, Purpose
+from trustmart.ledger.models import Hold, Purpose
 from trustmart.ledger.selectors import ledger_check
+from trustmart.payments.models import Payout, PayoutAccount
 
 from .conftest import World, available, balance
 
@@ -29,14 +32,43 @@ def earned(world: World, operator: User) -> World:
     return world
 
 
-def test_withdraw_pays_out_through_the_ledger(earned: World) -> None:
-    w = services.commission_withdraw(user=earned.b, amount_fen=1200, request_id="r1")
+def test_withdraw_pays_out_through_the_ledger(earned: World,
+                                              django_capture_on_commit_callbacks: Any) -> None:
+    payout_before = balance("platform", None, Purpose.EXTERNAL_PAYOUT)
+    with django_capture_on_commit_callbacks(execute=True):
+        w = services.commission_withdraw(user=earned.b, amount_fen=1200, request_id="r1")
     assert available(earned.b) == 1800
-    assert balance("platform", None, Purpose.EXTERNAL_PAYOUT) >= 1200
-    journal = Journal.objects.get(pk=w.journal_id)
-    assert journal.kind == "commission_withdrawal"
-    assert journal.reference == f"commission_withdrawal:{earned.b.pk}:r1"
+    assert balance("platform", None, Purpose.EXTERNAL_PAYOUT) == payout_before + 1200
+    payout = Payout.objects.get(pk=int(w.payout_id or 0))
+    assert payout.status == Payout.Status.SUCCEEDED
+    assert payout.reference == f"commission_withdrawal:{w.pk}"
+    assert payout.account.owner_id == earned.b.pk
+    hold = Hold.objects.get(pk=payout.hold_id)
+    assert hold.status == "posted" and hold.kind == "payout"
     assert ledger_check() == []
+
+
+def test_a_failed_payout_gives_the_money_back(earned: World,
+                                              django_capture_on_commit_callbacks: Any) -> None:
+    PayoutAccount.objects.filter(owner_id=earned.b.pk).update(openid="fail-closed-account")
+    with django_capture_on_commit_callbacks(execute=True):
+        w = services.commission_withdraw(user=earned.b, amount_fen=1200, request_id="r1")
+    payout = Payout.objects.get(pk=int(w.payout_id or 0))
+    assert payout.status == Payout.Status.FAILED and "ACCOUNT_FROZEN" in payout.last_error
+    assert available(earned.b) == 3000
+    assert Hold.objects.get(pk=payout.hold_id).status == "voided"
+    # A failed payout does not use up the day's limit.
+    assert withdrawn_today_fen(user_id=earned.b.pk) == 0
+    assert ledger_check() == []
+
+
+def test_without_a_payout_account_nothing_is_withdrawn(earned: World) -> None:
+    PayoutAccount.objects.filter(owner_id=earned.b.pk).update(status="removed")
+    with pytest.raises(Conflict) as exc:
+        services.commission_withdraw(user=earned.b, amount_fen=1200, request_id="r1")
+    assert exc.value.code == "payout_account_required"
+    assert not CommissionWithdrawal.objects.exists() and not Payout.objects.exists()
+    assert available(earned.b) == 3000
 
 
 def test_same_request_pays_once(earned: World) -> None:

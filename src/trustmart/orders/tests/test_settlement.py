@@ -16,7 +16,7 @@ from django.utils import timezone
 from trustmart.accounts.models import User
 from trustmart.catalog.models import Category, Sku
 from trustmart.catalog.tests.factories import make_live_product
-from trustmart.core.errors import Conflict, InvalidInput, NotFound
+from trustmart.core.errors import NotFound
 from trustmart.core.jobs import registered_jobs, run_job
 from trustmart.core.models import OutboxEvent
 from trustmart.core.money import Rounding, apply_bps
@@ -187,63 +187,6 @@ def test_job_is_registered(order: Order) -> None:
 def test_unknown_order_is_not_found(db: None) -> None:
     with pytest.raises(NotFound):
         settlement.order_settle(order_no="O-nope")
-
-
-# --- withdrawals ----------------------------------------------------------------------------
-@pytest.fixture
-def settled(buyer: User, sellable: Sku) -> list[Order]:
-    orders = [received_order(buyer, sellable) for _ in range(2)]
-    with time_machine.travel(after_window(), tick=False):
-        assert settlement.orders_settle_due() == 2
-    return orders
-
-
-def test_withdrawal_pays_out(settled: list[Order], seller: User, merchant: Merchant) -> None:
-    before = settlement.merchant_payable_fen(merchant=merchant)
-    journal = settlement.merchant_withdrawal_create(user=seller, merchant_id=merchant.pk,
-                                                    amount_fen=10_000, request_id="r1")
-    assert journal.kind == settlement.WITHDRAWAL_KIND
-    assert journal.reference == f"withdrawal:{merchant.pk}:r1"
-    # The same form submitted twice pays once.
-    again = settlement.merchant_withdrawal_create(user=seller, merchant_id=merchant.pk,
-                                                  amount_fen=10_000, request_id="r1")
-    assert again.pk == journal.pk
-    assert settlement.merchant_payable_fen(merchant=merchant) == before - 10_000
-    assert balance("platform", None, Purpose.EXTERNAL_PAYOUT) == 10_000
-    assert [e.amount_fen for e in settlement.merchant_withdrawals(merchant=merchant)] == [10_000]
-    assert ledger_check() == []
-
-
-def test_withdrawal_below_minimum_changes_nothing(settled: list[Order], seller: User,
-                                                  merchant: Merchant) -> None:
-    before = settlement.merchant_payable_fen(merchant=merchant)
-    with pytest.raises(InvalidInput) as exc:
-        settlement.merchant_withdrawal_create(
-            user=seller, merchant_id=merchant.pk,
-            amount_fen=settings.MERCHANT_WITHDRAWAL_MIN_FEN - 1)
-    assert exc.value.code == "withdrawal_below_minimum"
-    assert settlement.merchant_payable_fen(merchant=merchant) == before
-    assert not Journal.objects.filter(kind=settlement.WITHDRAWAL_KIND).exists()
-
-
-def test_withdrawal_overdraft_is_refused(settled: list[Order], seller: User,
-                                         merchant: Merchant) -> None:
-    before = settlement.merchant_payable_fen(merchant=merchant)
-    with pytest.raises(Conflict) as exc:
-        settlement.merchant_withdrawal_create(user=seller, merchant_id=merchant.pk,
-                                              amount_fen=before + 1)
-    assert exc.value.code == "withdrawal_exceeds_balance"
-    assert settlement.merchant_payable_fen(merchant=merchant) == before
-    assert not Journal.objects.filter(kind=settlement.WITHDRAWAL_KIND).exists()
-    assert ledger_check() == []
-
-
-def test_withdrawal_by_another_user_is_not_found(settled: list[Order], other_seller: User,
-                                                 merchant: Merchant) -> None:
-    with pytest.raises(NotFound):
-        settlement.merchant_withdrawal_create(user=other_seller, merchant_id=merchant.pk,
-                                              amount_fen=10_000)
-    assert not Journal.objects.filter(kind=settlement.WITHDRAWAL_KIND).exists()
 
 
 # --- PostgreSQL: concurrent sweeps ------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from trustmart.core.errors import DomainError
 
 if TYPE_CHECKING:
-    from trustmart.payments.models import Payment, Refund
+    from trustmart.payments.models import Payment, Payout, Refund
 
 # A notification older or newer than this (by its signed timestamp) is refused as a replay.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -39,15 +39,120 @@ class Outcome(StrEnum):
     CANCELLED = "cancelled"
 
 
+class Channel(StrEnum):
+    """How the payer pays at the provider; chosen from where the payer is (``ClientKind``).
+
+    WeChat Pay: ``jsapi`` inside WeChat (WeixinJSBridge), ``h5`` in another phone browser,
+    ``native`` (a QR code of ``code_url``) on a desktop, ``miniprogram`` (wx.requestPayment).
+    Alipay: ``wap`` in a browser, ``app`` (the signed order string for the app SDK). The sandbox
+    imitates each of them."""
+
+    H5 = "h5"
+    JSAPI = "jsapi"
+    NATIVE = "native"
+    MINIPROGRAM = "miniprogram"
+    WAP = "wap"
+    APP = "app"
+
+
+class ClientKind(StrEnum):
+    """Where the payer is: what the cashier knows from the user agent, or the API's client."""
+
+    WECHAT = "wechat"  # WeChat's own browser (user agent contains MicroMessenger)
+    MOBILE = "mobile"  # another phone browser
+    DESKTOP = "desktop"
+    MINIPROGRAM = "miniprogram"  # a WeChat mini-program through the REST API
+    APP = "app"  # our phone app through the REST API
+
+
+class StartAction(StrEnum):
+    """What the client does with a ``ProviderStart``."""
+
+    REDIRECT = "redirect"  # open redirect_url (H5 cashier, Alipay gateway)
+    JSAPI = "jsapi"  # call WeixinJSBridge getBrandWCPayRequest with app_params
+    QR = "qr"  # show code_url as a QR code for the payer's phone
+    MINIPROGRAM = "miniprogram"  # wx.requestPayment(app_params) in the mini-program
+    APP = "app"  # hand app_params["order_string"] to the provider's app SDK
+
+
 @dataclass(frozen=True)
 class ProviderStart:
-    """What a client needs to let the payer pay: open ``redirect_url`` (H5), or hand
-    ``app_params`` to the provider's app SDK. Either may be empty for a given provider."""
+    """What a client needs to let the payer pay: open ``redirect_url`` (H5), show ``code_url``
+    as a QR code, or hand ``app_params`` to WeixinJSBridge, wx.requestPayment or an app SDK
+    (``action`` says which)."""
 
     provider: str
     payment_no: str
     redirect_url: str = ""
     app_params: dict[str, str] = field(default_factory=dict)
+    action: str = StartAction.REDIRECT
+    code_url: str = ""
+
+
+@dataclass(frozen=True)
+class PayerContext:
+    """What the provider needs to know about the payer for one start: the address (WeChat's
+    risk checks), and for JSAPI / mini-program orders the payer's openid under ``appid``."""
+
+    client_ip: str = ""
+    openid: str = ""
+    appid: str = ""
+
+
+class TradeState(StrEnum):
+    """What an order query says: ``paid`` (``data`` holds the transaction), ``open`` (the
+    payer may still pay), ``closed`` (it will never be paid), ``missing`` (the provider has no
+    such order: the payer never opened its cashier)."""
+
+    PAID = "paid"
+    OPEN = "open"
+    CLOSED = "closed"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class TradeQuery:
+    state: TradeState
+    data: CallbackData | None = None
+    detail: str = ""
+
+
+class PayoutStatus(StrEnum):
+    """A transfer's state at the provider; the values are ``Payout.Status`` values."""
+
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    """The provider's verified word on a transfer (商家转账 / 单笔转账). ``missing``: the
+    provider has no transfer under our number (it was never placed, so it may be placed)."""
+
+    status: PayoutStatus | None
+    provider_bill_id: str = ""
+    detail: str = ""
+    # WeChat's package_info when the receiver must confirm in WeChat (WAIT_USER_CONFIRM).
+    package_info: str = ""
+    missing: bool = False
+
+
+class BillKind(StrEnum):
+    PAYMENT = "payment"
+    REFUND = "refund"
+
+
+@dataclass(frozen=True)
+class BillLine:
+    """One line of a provider's daily bill (对账单), read into our terms."""
+
+    kind: BillKind
+    number: str  # our payment_no or refund_no
+    provider_id: str  # the provider's transaction or refund id
+    amount_fen: int
+    status: str  # the provider's word: SUCCESS, REFUND, REVOKED, 交易, 退款…
+    succeeded: bool  # whether the bill says the money moved
 
 
 @dataclass(frozen=True)
@@ -81,6 +186,15 @@ class StaleTimestamp(CallbackError):
 class MalformedCallback(CallbackError):
     code = "malformed_callback"
     default_message = _("The payment notification could not be read.")
+
+
+class NotFinal(MalformedCallback):
+    """A verified notification of a state that does not end the payment (NOTPAY,
+    WAIT_BUYER_PAY, a refund still processing): answered as received, so the provider does not
+    send it again for a day, and nothing changes."""
+
+    code = "callback_not_final"
+    default_message = _("The payment notification does not report a final result.")
 
 
 class RefundStatus(StrEnum):
@@ -122,10 +236,22 @@ class ProviderError(DomainError):
     code = "payment_provider_error"
     default_message = _("The payment service could not start this payment. Please try again.")
 
-    def __init__(self, message: str | Promise | None = None, *, detail: str = "") -> None:
+    def __init__(self, message: str | Promise | None = None, *, detail: str = "",
+                 http_status: int = 0, provider_code: str = "") -> None:
         super().__init__(message)
         # For logs and a refund's last_error only: never shown to a payer.
         self.detail = detail
+        # The provider's HTTP status and error code when it answered with an error.
+        self.http_status = http_status
+        self.provider_code = provider_code
+
+
+class ChannelNotSupported(DomainError):
+    """This provider cannot be paid from where the payer is (e.g. Alipay inside WeChat)."""
+
+    status = 409
+    code = "payment_channel_not_supported"
+    default_message = _("This payment method cannot be used here.")
 
 
 class RefundNotSupported(DomainError):
@@ -151,11 +277,49 @@ class PaymentProvider(abc.ABC):
     def from_settings(cls) -> PaymentProvider | None:
         """The configured provider, or None when its settings are missing (it is off)."""
 
+    # The channels this provider offers, per client kind (``channel_for``).
+    channels: ClassVar[dict[str, str]] = {}
+
+    def channel_for(self, client: str) -> str:
+        """The channel to pay through from ``client`` (a ``ClientKind``); raises
+        ``ChannelNotSupported`` when there is none (e.g. Alipay inside WeChat)."""
+        channel = self.channels.get(client)
+        if channel is None:
+            raise ChannelNotSupported()
+        return channel
+
     @abc.abstractmethod
-    def create(self, payment: Payment, *, client_ip: str = "") -> ProviderStart:
-        """Start ``payment`` at the provider. May call the provider's API over the network,
-        so callers run it outside any database transaction. ``client_ip``: the payer's
-        address, which some providers require for their risk checks (WeChat Pay H5)."""
+    def create(self, payment: Payment, *, client_ip: str = "",
+               payer: PayerContext | None = None) -> ProviderStart:
+        """Start ``payment`` at the provider through ``payment.channel``. May call the
+        provider's API over the network, so callers run it outside any database transaction.
+        ``client_ip``: the payer's address, which some providers require for their risk checks
+        (WeChat Pay H5); ``payer``: the openid for JSAPI and mini-program orders."""
+
+    def query(self, payment: Payment) -> TradeQuery:
+        """Ask the provider how ``payment`` stands (network: outside transactions). Raises
+        ``ProviderError`` when there is no trustworthy answer."""
+        raise ProviderError(detail="this provider cannot be queried")
+
+    def close(self, payment: Payment) -> None:
+        """Close the unpaid order at the provider so it can no longer be paid (network:
+        outside transactions). Callers query afterwards: the query, not this call, says how
+        the payment ended (it may have been paid a moment before). Raises ``ProviderError``."""
+        raise ProviderError(detail="this provider cannot close orders")
+
+    def bill(self, bill_date: date) -> list[BillLine]:
+        """The provider's trade bill of ``bill_date`` (Asia/Shanghai): payments and refunds.
+        Raises ``ProviderError`` when it cannot be had or does not check out."""
+        raise ProviderError(detail="this provider has no bills")
+
+    def transfer(self, payout: Payout) -> TransferResult:
+        """Pay ``payout`` out to its account (network: outside transactions). Providers
+        deduplicate by our ``payout_no``, so a retried call transfers once."""
+        raise ProviderError(detail="this provider cannot transfer money")
+
+    def transfer_query(self, payout: Payout) -> TransferResult:
+        """How a transfer stands at the provider (``missing`` when it was never placed)."""
+        raise ProviderError(detail="this provider cannot transfer money")
 
     @abc.abstractmethod
     def parse_callback(self, headers: Mapping[str, str], body: bytes, *,

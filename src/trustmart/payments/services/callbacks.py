@@ -10,8 +10,10 @@ through the purpose's handler in the same transaction. Nothing here calls out ov
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -23,12 +25,14 @@ from trustmart.core.errors import DomainError
 
 from ..events import PAYMENT_ENDED, PaymentEnded
 from ..models import CallbackLog, Payment, Refund
-from ..providers import CallbackData, Outcome, PaymentProvider, get_provider
+from ..providers import CallbackData, NotFinal, Outcome, PaymentProvider, get_provider
 from .purposes import handler_for
 
 logger = logging.getLogger(__name__)
 
 LogOutcome = CallbackLog.Outcome
+# The kind of log the payment being applied writes (payment notification, or order query).
+_kind: ContextVar[str] = ContextVar("trustmart_callback_kind", default=CallbackLog.Kind.PAYMENT)
 BODY_LOG_MAX = 4000
 DETAIL_MAX = 200
 # Headers that are never worth keeping and may carry credentials.
@@ -88,9 +92,19 @@ def notification_handle(*, provider: str, headers: Mapping[str, str], body: byte
     logged = _loggable(lowered, impl.logged_headers)
     try:
         notice = parse(impl, lowered)
+    except NotFinal as exc:
+        # Verified, but it ends nothing (NOTPAY, WAIT_BUYER_PAY, a refund still processing):
+        # say "received" so the provider does not send it again for a day; change nothing.
+        with transaction.atomic():
+            log_notification(provider=impl.name, outcome=LogOutcome.IGNORED, headers=logged,
+                             text=text, detail=f"{exc.code}: {exc.message}", kind=kind)
+        status, http_body = impl.callback_response(accepted=True)
+        return CallbackResult(outcome=LogOutcome.IGNORED, code=exc.code, payment_no="",
+                              http_status=status, http_body=http_body)
     except DomainError as exc:
         return reject_notification(impl, provider=impl.name, headers=logged, text=text,
                                    kind=kind, code=exc.code, detail=str(exc.message))
+    token = _kind.set(kind)
     try:
         outcome = apply(impl.name, notice, headers=logged, text=text)
     except _Refused as refused:
@@ -106,6 +120,8 @@ def notification_handle(*, provider: str, headers: Mapping[str, str], body: byte
         reject_notification(impl, provider=impl.name, headers=logged, text=text, kind=kind,
                             code="internal_error", **ids(notice))
         raise
+    finally:
+        _kind.reset(token)
     status, http_body = impl.callback_response(accepted=True)
     return CallbackResult(outcome=outcome, code=outcome,
                           payment_no=ids(notice).get("payment_no", ""),
@@ -153,7 +169,19 @@ def _ids(data: CallbackData | None) -> dict[str, str]:
 def _log(*, provider: str, outcome: str, headers: dict[str, str], text: str,
          detail: str = "", data: CallbackData | None = None) -> None:
     log_notification(provider=provider, outcome=outcome, headers=headers, text=text,
-                     detail=detail, **_ids(data))
+                     detail=detail, kind=_kind.get(), **_ids(data))
+
+
+def query_apply(*, provider: str, data: CallbackData, detail: str = "") -> CallbackResult:
+    """A paid order found by a query (the sweep), applied through exactly the code path of a
+    verified notification: same checks, same guarded transition, same log (kind query). Of a
+    notification and any number of queries racing for one payment, one applies it."""
+    body = json.dumps({"payment_no": data.payment_no, "txn_id": data.provider_txn_id,
+                       "amount_fen": data.amount_fen, "outcome": str(data.outcome),
+                       "state": detail}, ensure_ascii=False).encode()
+    return notification_handle(provider=provider, headers={}, body=body,
+                               kind=CallbackLog.Kind.QUERY,
+                               parse=lambda impl, lowered: data, apply=_apply, ids=_ids)
 
 
 def _apply(provider: str, data: CallbackData, *, headers: dict[str, str], text: str) -> str:

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
-from django.utils import timezone
+from django.db.models import OuterRef, Subquery, Sum
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from trustmart.core.errors import Conflict, NotFound
 from trustmart.orders import services as orders_services
-from trustmart.orders.models import Checkout
+from trustmart.orders.models import Checkout, OrderLine
 
 from ..models import Payment, Refund
-from ..providers import DEFAULT_PROVIDER
+from ..providers import DEFAULT_PROVIDER, ClientKind
 from ..selectors import checkout_reference
-from .payments import _check_return_url, payment_create
+from .payments import _check_return_url, payment_channel, payment_create
 from .purposes import purpose_handler
 from .refunds import refund_request
 
@@ -43,16 +44,46 @@ def checkout_not_payable() -> Conflict:
     return Conflict(_("This order can no longer be paid."), code="checkout_not_payable")
 
 
+# The provider's order carries the goods, not our number: at most this many UTF-8 bytes
+# (WeChat Pay's description limit, the strictest of the providers').
+DESCRIPTION_MAX_BYTES = 127
+
+
+def goods_description(*, first_name: str, count: int, max_bytes: int = DESCRIPTION_MAX_BYTES
+                      ) -> str:
+    """What the payer sees at the provider: the first product's name, and "等N件" for more
+    than one item, within ``max_bytes`` (the name is cut, never the count). In the site's
+    default language, like everything the provider shows the payer."""
+    with translation.override(settings.LANGUAGE_CODE):
+        if count <= 1:
+            return first_name.encode()[:max_bytes].decode("utf-8", errors="ignore")
+        suffix = str(_("%(name)s and %(count)s items in all") % {"name": "", "count": count})
+    room = max(max_bytes - len(suffix.encode()), 0)
+    return first_name.encode()[:room].decode("utf-8", errors="ignore") + suffix
+
+
+def _goods_subqueries() -> dict[str, Subquery]:
+    """The checkout's first product name and its number of items, read with the checkout."""
+    lines = OrderLine.objects.filter(order__checkout=OuterRef("pk"))
+    return {"first_product": Subquery(lines.order_by("order_id", "pk")
+                                      .values("product_name")[:1]),
+            "item_count": Subquery(lines.order_by().values("order__checkout")
+                                   .annotate(total=Sum("quantity")).values("total")[:1])}
+
+
 def checkout_payment_create(*, user: User, checkout_no: str, provider: str = DEFAULT_PROVIDER,
-                            return_url: str = "") -> Payment:
-    """The payment of a checkout by its buyer, for exactly the checkout's total.
+                            return_url: str = "", client: str = ClientKind.MOBILE) -> Payment:
+    """The payment of a checkout by its buyer, for exactly the checkout's total, through the
+    channel the provider offers for ``client`` (where the payer is).
 
     Another user's checkout is NotFound. A checkout that is paid, closed or past its payment
     deadline is ``checkout_not_payable``. An open payment (status created) of the same checkout
-    with the same provider is reused, so tapping "pay" twice makes one payment.
+    with the same provider and channel is reused, so tapping "pay" twice makes one payment.
+    The provider's order carries the goods' description and expires with the checkout.
     """
     if not user.is_authenticated:
         raise _checkout_not_found()
+    channel = payment_channel(provider=provider, client=client)
     reference = checkout_reference(checkout_no)
     with transaction.atomic():
         # The checkout row lock serialises two taps on "pay": one payment, not two. The
@@ -60,11 +91,12 @@ def checkout_payment_create(*, user: User, checkout_no: str, provider: str = DEF
         # ``checkout_for_payer``), and the open payment to reuse comes with it: one read.
         open_payments = Payment.objects.filter(
             payer=user, purpose=Payment.Purpose.CHECKOUT, reference=reference,
-            provider=provider, amount_fen=OuterRef("total_fen"),
-            status=Payment.Status.CREATED).order_by("-pk")
+            provider=provider, channel=channel, amount_fen=OuterRef("total_fen"),
+            status=Payment.Status.CREATED, expires_at__gt=timezone.now()).order_by("-pk")
         checkout = (Checkout.objects.select_for_update(of=("self",))
                     .filter(checkout_no=checkout_no, buyer=user)
-                    .annotate(open_payment_id=Subquery(open_payments.values("pk")[:1]))
+                    .annotate(open_payment_id=Subquery(open_payments.values("pk")[:1]),
+                              **_goods_subqueries())
                     .first())
         if checkout is None:
             raise _checkout_not_found()
@@ -80,8 +112,13 @@ def checkout_payment_create(*, user: User, checkout_no: str, provider: str = DEF
             return open_payment
         return payment_create(payer=user, purpose=Payment.Purpose.CHECKOUT,
                               reference=reference, amount_fen=checkout.total_fen,
-                              provider=provider, description=checkout_no,
-                              return_url=return_url or ORDERS_URL)
+                              provider=provider,
+                              description=goods_description(
+                                  first_name=getattr(checkout, "first_product", None)
+                                  or checkout_no,
+                                  count=int(getattr(checkout, "item_count", 0) or 0)),
+                              return_url=return_url or ORDERS_URL, channel=channel,
+                              expires_at=checkout.expires_at)
 
 
 def checkout_no_of(payment: Payment) -> str:

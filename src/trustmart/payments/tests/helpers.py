@@ -11,7 +11,7 @@ from django.test import Client
 from trustmart.accounts.models import User
 from trustmart.ledger.models import Journal
 from trustmart.merchants.models import Merchant
-from trustmart.payments.models import CallbackLog, Payment
+from trustmart.payments.models import CallbackLog, Payment, PayoutAccount
 from trustmart.payments.providers.sandbox import SandboxProvider
 
 
@@ -55,3 +55,13 @@ def state() -> tuple[object, ...]:
 
 def logs() -> list[tuple[str, str]]:
     return list(CallbackLog.objects.order_by("pk").values_list("outcome", "detail"))
+
+
+def verified_account(*, owner_type: str, owner_id: int, user: User, kind: str = "wechat",
+                     openid: str = "") -> PayoutAccount:
+    """A verified payout account the sandbox pays (``openid`` with "fail" in it: it refuses)."""
+    return PayoutAccount.objects.create(
+        owner_type=owner_type, owner_id=owner_id, created_by=user, kind=kind,
+        appid="sandbox", openid=openid or f"sandbox-openid-{user.pk}", real_name="王建国",
+        alipay_login_id="13800001111" if kind == "alipay" else "",
+        status=PayoutAccount.Status.VERIFIED)

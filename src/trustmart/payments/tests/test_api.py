@@ -34,7 +34,8 @@ def test_create_a_deposit_payment_and_pay_it(api_client_for: ApiClient, owner: U
     body = response.json()
     no = body["payment_no"]
     assert body == {"payment_no": no, "amount_fen": merchant.deposit_required_fen,
-                    "status": "created", "provider": "sandbox",
+                    "status": "created", "provider": "sandbox", "channel": "h5",
+                    "action": "redirect", "code_url": "",
                     "pay_url": f"http://testserver/pay/sandbox/{no}/",
                     "app_params": {"payment_no": no,
                                    "complete_url": f"/api/payments/sandbox/{no}/complete"}}

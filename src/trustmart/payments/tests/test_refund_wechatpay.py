@@ -293,7 +293,7 @@ def test_forged_stale_or_mismatched_refund_notifications_change_nothing(
         (refund_notification(platform_key, apiv3_key, processing, amount=200_01),
          "amount_mismatch"),
         (refund_notification(platform_key, apiv3_key, processing, event="REFUND.SUCCESS",
-                             status="PROCESSING"), "callback_not_final"),
+                             status="PROCESSING"), "malformed_callback"),
     ]
     for (headers, body), code in cases:
         response = post_callback(headers, body, provider="wechatpay", kind="refund-callback")

@@ -31,6 +31,14 @@ class Payment(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Channel(models.TextChoices):
+        H5 = "h5", _("WeChat Pay H5")
+        JSAPI = "jsapi", _("WeChat Pay in WeChat")
+        NATIVE = "native", _("WeChat Pay QR code")
+        MINIPROGRAM = "miniprogram", _("WeChat Pay in the mini-program")
+        WAP = "wap", _("Alipay web")
+        APP = "app", _("Alipay app")
+
     payment_no = models.CharField(max_length=32, unique=True, default=_payment_no)
     payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                               related_name="payments")
@@ -52,6 +60,11 @@ class Payment(models.Model):
     # Money given back through the provider (sum of succeeded refunds). The status stays
     # "succeeded": the payment did happen, and a replayed notification must still match it.
     refunded_fen = models.BigIntegerField(default=0)
+    # How the payer pays at the provider (providers.Channel); empty: the provider's default.
+    channel = models.CharField(max_length=12, choices=Channel.choices, blank=True)
+    # The provider's order expires then (a checkout's deadline), so nobody pays it later;
+    # the sweep closes what is still open after it.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment")
@@ -71,7 +84,9 @@ class Payment(models.Model):
                                    & Q(refunded_fen__lte=models.F("amount_fen")),
                                    name="payment_refund_within_amount"),
         ]
-        indexes = [models.Index(fields=["payer", "-created_at"], name="payment_payer_idx")]
+        indexes = [models.Index(fields=["payer", "-created_at"], name="payment_payer_idx"),
+                   models.Index(fields=["status", "created_at"], name="payment_open_idx",
+                                condition=Q(status="created"))]
 
     def __str__(self) -> str:
         return f"{self.payment_no} {self.amount_fen} ({self.status})"
@@ -86,10 +101,15 @@ class CallbackLog(models.Model):
         APPLIED = "applied", _("Applied")
         DUPLICATE = "duplicate", _("Duplicate (already processed)")
         REJECTED = "rejected", _("Rejected")
+        # Verified, but of a state that ends nothing (NOTPAY, WAIT_BUYER_PAY): answered as
+        # received so the provider does not repeat it, and nothing changed.
+        IGNORED = "ignored", _("Not final (nothing changed)")
 
     class Kind(models.TextChoices):
         PAYMENT = "payment", _("Payment")
         REFUND = "refund", _("Refund")
+        # What an order query answered (the sweep's word, applied like a notification).
+        QUERY = "query", _("Order query")
 
     provider = models.CharField(max_length=20)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PAYMENT)

@@ -1,5 +1,5 @@
-"""H5 page of the merchant's payable: balance, settled orders, withdrawals. Thin: parse, call
-the settlement service or selectors, render the result or the error."""
+"""H5 page of the merchant's payable: balance, settled orders, withdrawals and where each stands,
+the payout account. Thin: parse, call the withdrawal service or selectors, render."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from django.utils.translation import gettext_lazy
 
 from trustmart.core.errors import DomainError, NotFound
 from trustmart.merchants.selectors import merchant_for_staff, merchants_of_user
+from trustmart.orders import settlement
+from trustmart.orders.forms import YuanField
 
-from . import settlement
-from .forms import YuanField
+from . import selectors
+from . import services as withdrawals
 
 
 class WithdrawalForm(forms.Form):
@@ -46,21 +48,24 @@ def payable_page(request: HttpRequest) -> HttpResponse:
         form = WithdrawalForm(request.POST)
         if form.is_valid():
             try:
-                settlement.merchant_withdrawal_create(
+                withdrawals.merchant_withdrawal_create(
                     user=request.user, merchant_id=merchant.pk,
                     amount_fen=form.cleaned_data["amount"],
                     request_id=form.cleaned_data["request_id"])
             except DomainError as exc:
                 form.add_error("amount", str(exc.message))
             else:
-                messages.success(request, _("Withdrawal paid out."))
-                return redirect(f"{reverse('orders_payable:payable')}?merchant={merchant.pk}")
-    return render(request, "orders/payable.html", {
+                messages.success(request, _("Withdrawal requested: it is on its way to your "
+                                            "payout account."))
+                return redirect(f"{reverse('payments_payable:payable')}?merchant={merchant.pk}")
+    return render(request, "payments/payable.html", {
         "merchant": merchant,
         "payable_fen": settlement.merchant_payable_fen(merchant=merchant),
         "orders": settlement.merchant_settled_orders(merchant=merchant),
-        "withdrawals": settlement.merchant_withdrawals(merchant=merchant),
-        "minimum_fen": settlement.withdrawal_minimum_fen(),
-        "refusal": settlement.merchant_withdrawal_refusal(merchant=merchant),
+        "withdrawals": withdrawals.merchant_withdrawals(merchant=merchant),
+        "minimum_fen": withdrawals.withdrawal_minimum_fen(),
+        "accounts": selectors.payout_accounts_of(owner_type="merchant", owner_id=merchant.pk),
+        "is_owner": merchant.owner_id == request.user.pk,
+        "refusal": withdrawals.merchant_withdrawal_refusal(merchant=merchant),
         "form": form,
     })
