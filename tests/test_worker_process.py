@@ -104,8 +104,15 @@ def test_sigterm_finishes_the_event_in_hand_gives_back_the_rest_and_exits_0(
 
 def test_two_worker_processes_deliver_each_event_once(live_env: dict[str, str],
                                                       tmp_path: Path) -> None:
-    workers = [start_worker(live_env, tmp_path / f"worker-{n}.log") for n in range(2)]
+    logs = [tmp_path / f"worker-{n}.log" for n in range(2)]
+    workers = [start_worker(live_env, log) for log in logs]
     try:
+        # Each worker announces itself once its signal handlers are in place; a SIGTERM sent
+        # before that (one worker can deliver all 60 while the other still starts) would kill
+        # it instead of stopping it.
+        for log in logs:
+            wait_for(lambda log=log: log.exists() and "timed jobs, events" in log.read_text(),
+                     90, f"{log.name} to start")
         ids = publish(live_env, "live.ping", {}, count=60)
         wait_for(lambda: set(statuses(live_env, ids).values()) == {"delivered"}, 120,
                  "every event to be delivered")
